@@ -1,0 +1,31 @@
+/**
+ * The register state a VGA BIOS leaves after setting mode 3 (80×25 text, 9×16 cells, 720×400 at 70 Hz,
+ * memory at B8000h), from the IBM VGA technical reference's mode tables.
+ */
+export const MODE3 = {
+  misc: 0x67,
+  sequencer: [0x03, 0x00, 0x03, 0x00, 0x02],
+  crtc: [
+    0x5f, 0x4f, 0x50, 0x82, 0x55, 0x81, 0xbf, 0x1f, 0x00, 0x4f, 0x0d, 0x0e, 0x00, 0x00, 0x00, 0x00,
+    0x9c, 0x8e, 0x8f, 0x28, 0x1f, 0x96, 0xb9, 0xa3, 0xff,
+  ],
+  graphics: [0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x0e, 0x00, 0xff],
+  attribute: [
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    0x0c, 0x00, 0x0f, 0x08, 0x00,
+  ],
+} as const;
+
+/**
+ * The 64-colour EGA palette the BIOS loads into DAC entries 0-63 for the text modes: attribute value bits
+ * are b g r B G R (low = 2/3 intensity, high = 1/3), each DAC component 6 bits.
+ */
+export function egaPalette(): Uint8Array {
+  const dac = new Uint8Array(64 * 3);
+  for (let i = 0; i < 64; i++) {
+    dac[i * 3] = ((i >> 2) & 1) * 42 + ((i >> 5) & 1) * 21;
+    dac[i * 3 + 1] = ((i >> 1) & 1) * 42 + ((i >> 4) & 1) * 21;
+    dac[i * 3 + 2] = (i & 1) * 42 + ((i >> 3) & 1) * 21;
+  }
+  return dac;
+}
