@@ -19,11 +19,20 @@ export class RealtimeClock implements Clock {
  * tests, replays and shared debugging need. `nsPerInstruction` sets the virtual CPU speed.
  */
 export class DeterministicClock implements Clock {
+  /** Time the CPU spent halted: no instructions retire then, so the machine adds it here. */
+  private idle = 0;
   constructor(
     private readonly instructions: () => number,
-    private readonly nsPerInstruction = 10,
+    readonly nsPerInstruction = 10,
   ) {}
   now(): number {
-    return this.instructions() * this.nsPerInstruction;
+    return this.instructions() * this.nsPerInstruction + this.idle;
+  }
+  /** Skip ahead while halted, to the next device deadline. */
+  advanceIdle(ns: number): void {
+    if (ns > 0) this.idle += ns;
+  }
+  reset(): void {
+    this.idle = 0;
   }
 }

@@ -64,9 +64,10 @@ export interface Firmware {
   /** Called at power-on and reset, before the CPU starts, to prepare firmware-side state (CMOS contents, etc.). */
   powerOn?(host: FirmwareHost): void;
   /**
-   * A trap executed in ROM. Return true when the service is done (execution continues after the trap),
+   * A trap executed in ROM. Firmware without services (a raw ROM from `--bios`) leaves this out, and
+   * `0F FF` is then #UD everywhere. Return true when the service is done (execution continues after the trap),
    * or false when it waits on asynchronous I/O: the CPU then leaves EIP on the trap, ends its time slice,
    * and executes the trap again later.
    */
-  trap(service: number, host: FirmwareHost): boolean;
+  trap?(service: number, host: FirmwareHost): boolean;
 }

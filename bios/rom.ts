@@ -1,0 +1,122 @@
+/**
+ * The 64 KiB system ROM at F0000-FFFFF, assembled from x86 source by core/asm: the code (POST, handlers)
+ * from offset 0, then the IBM PC/AT fixed entry points and tables at the offsets software expects, the
+ * reset vector at FFF0, the BIOS date at FFF5, the model byte at FFFE and a checksum byte at FFFF.
+ */
+import { assemble } from '../core/index.js';
+import { HANDLERS_SOURCE } from './rom-handlers.js';
+import { POST_SOURCE } from './rom-post.js';
+import { serviceEquates } from './services.js';
+
+export const ROM_SIZE = 0x10000;
+export const ROM_SEGMENT = 0xf000;
+
+/** Fixed offsets in segment F000 (IBM PC/AT BIOS listing; what software jumps or points to). */
+export const Entry = {
+  post: 0xe05b,
+  nmi: 0xe2c3,
+  int13hd: 0xe3fe,
+  int19: 0xe6f2,
+  configTable: 0xe6f5,
+  int14: 0xe739,
+  int16: 0xe82e,
+  int09: 0xe987,
+  int13: 0xec59,
+  int0e: 0xef57,
+  disketteParams: 0xefc7,
+  int17: 0xefd2,
+  int10: 0xf065,
+  videoParams: 0xf0a4,
+  int12: 0xf841,
+  int11: 0xf84d,
+  int15: 0xf859,
+  int1a: 0xfe6e,
+  int08: 0xfea5,
+  dummyIret: 0xff53,
+  int05: 0xff54,
+  reset: 0xfff0,
+  date: 0xfff5,
+  model: 0xfffe,
+} as const;
+
+/** `at 0xE05B` in the layout below: pad up to a fixed offset (the assembler stops if code ran past it). */
+const at = (offset: number) => `times 0x${offset.toString(16)} - ($ - $$) db 0`;
+
+const LAYOUT_SOURCE = `
+; ------------------------------------------------------------------------------ fixed entry points
+${at(Entry.post)}
+        jmp post
+${at(Entry.nmi)}
+        iret
+${at(Entry.int13hd)}
+        jmp int13
+${at(Entry.int19)}
+        jmp int19
+${at(Entry.configTable)}
+config_table:                           ; INT 15h AH=C0h
+        dw 8                            ; bytes that follow
+        db 0xfc, 0x01, 0x00             ; model AT, submodel, revision
+        db 0x74                         ; 2nd 8259, RTC, INT 09h calls INT 15h/4Fh, EBDA allocated
+        db 0, 0, 0, 0
+${at(Entry.int14)}
+        jmp int14
+${at(Entry.int16)}
+        jmp int16
+${at(Entry.int09)}
+        jmp int09
+${at(Entry.int13)}
+        jmp int13
+${at(Entry.int0e)}
+        jmp irq_master
+${at(Entry.disketteParams)}
+diskette_params:                        ; INT 1Eh: 1.44 MB drive
+        db 0xaf, 0x02, 0x25, 0x02, 18, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 0x08
+${at(Entry.int17)}
+        jmp int17
+${at(Entry.int10)}
+        jmp int10
+${at(Entry.videoParams)}
+video_params:                           ; INT 1Dh (not filled in: VGA software programs the card itself)
+${at(Entry.int12)}
+        jmp int12
+${at(Entry.int11)}
+        jmp int11
+${at(Entry.int15)}
+        jmp int15
+${at(Entry.int1a)}
+        jmp int1a
+${at(Entry.int08)}
+        jmp int08
+${at(Entry.dummyIret)}
+dummy_iret:
+        iret
+${at(Entry.int05)}
+        iret                            ; print screen: nothing to print on
+${at(Entry.reset)}
+        jmp 0xf000:0xe05b
+${at(Entry.date)}
+        db '11/21/25'
+${at(Entry.model)}
+        db 0xfc                         ; PC/AT
+        db 0                            ; checksum, filled in by buildRom
+`;
+
+/** The whole ROM source, for reading and for tests. */
+export function romSource(): string {
+  return [serviceEquates(), 'bits 16', "db 'co86 BIOS v0', 0", POST_SOURCE, HANDLERS_SOURCE, LAYOUT_SOURCE].join('\n');
+}
+
+export interface Rom {
+  image: Uint8Array;
+  /** Every label of the ROM source, as offsets in segment F000. */
+  labels: Record<string, number>;
+}
+
+export function buildRom(): Rom {
+  const { bytes, labels } = assemble(romSource(), { origin: 0, bits: 16 });
+  if (bytes.length !== ROM_SIZE) throw new Error(`BIOS ROM is ${bytes.length} bytes, expected ${ROM_SIZE}`);
+  let sum = 0;
+  for (let i = 0; i < ROM_SIZE - 1; i++) sum += bytes[i];
+  bytes[ROM_SIZE - 1] = -sum & 0xff;
+  return { image: bytes, labels };
+}

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { createBios } from '../bios/index.js';
+import { Machine, MemoryBlockDevice, type Firmware } from '../core/index.js';
+import { numberOption, parseArgs, regexOption, UsageError } from './args.js';
+
+const SPEC = {
+  values: ['fda', 'hda', 'cdrom', 'kernel', 'initrd', 'append', 'mem', 'net', 'mac', 'clock', 'until', 'until-screen', 'timeout', 'screenshot', 'bios'],
+  flags: ['screen', 'debugcon', 'no-jit'],
+} as const;
+/** Options of the CLI contract (DESIGN §6) that later issues implement; named here so users get a clear message. */
+const NOT_YET = ['cdrom', 'kernel', 'initrd', 'append', 'net', 'mac', 'screenshot'];
+const QUIT_KEY = 0x1d; // Ctrl+]
+/** How much recent serial output --until matches against. */
+const SERIAL_WINDOW = 1 << 16;
+const SCREEN_POLL_MS = 100;
+
+/** `co86 boot`: run a PC with COM1 on stdin/stdout until a condition, an exit port write or a timeout. */
+export async function boot(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, SPEC);
+  if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  for (const name of NOT_YET) if (args.values.has(name)) throw new UsageError(`--${name} is not supported by this build yet`);
+  const memoryMB = numberOption(args, 'mem', 16, 1, 3072);
+  const timeoutS = numberOption(args, 'timeout', Infinity, 0, 1e9);
+  const until = regexOption(args, 'until');
+  const untilScreen = regexOption(args, 'until-screen');
+  const clock = args.values.get('clock') ?? 'realtime';
+  if (clock !== 'realtime' && clock !== 'deterministic') throw new UsageError(`--clock must be realtime or deterministic`);
+
+  const firmware: Firmware = args.values.has('bios') ? { rom: padRom(await readImage(args.values.get('bios')!, 'BIOS ROM')) } : createBios();
+  const fda = args.values.get('fda');
+  const hda = args.values.get('hda');
+  const machine = new Machine({
+    memoryMB,
+    firmware,
+    clock,
+    floppies: [fda ? new MemoryBlockDevice(await readImage(fda, 'floppy image')) : undefined],
+    hardDisks: [hda ? new MemoryBlockDevice(await readImage(hda, 'hard disk image')) : undefined],
+  });
+
+  let serial = '';
+  let pending: number[] = [];
+  let exitCode: number | undefined;
+  machine.onSerial = (byte) => {
+    pending.push(byte);
+    serial += String.fromCharCode(byte);
+    if (serial.length > 2 * SERIAL_WINDOW) serial = serial.slice(-SERIAL_WINDOW);
+  };
+  machine.onDebugExit = (code) => (exitCode = code);
+  machine.onLog = (message) => process.stderr.write(`co86: ${message}\n`);
+  if (args.flags.has('debugcon')) machine.onDebugCon = (byte) => process.stderr.write(Buffer.of(byte));
+
+  const stdin = process.stdin;
+  let quit = false;
+  const onInput = (chunk: Buffer) => {
+    for (const byte of chunk) {
+      if (stdin.isTTY && byte === QUIT_KEY) quit = true;
+      else machine.uart.receive(byte);
+    }
+  };
+  if (stdin.isTTY) stdin.setRawMode(true);
+  stdin.on('data', onInput);
+  stdin.on('error', () => {});
+
+  let lastScreenPoll = 0;
+  let screenMatched = false;
+  const flush = () => {
+    if (pending.length) {
+      process.stdout.write(Buffer.from(pending));
+      pending = [];
+    }
+  };
+  const done = () => {
+    if (exitCode !== undefined || quit) return true;
+    if (until?.test(serial)) return true;
+    if (untilScreen) {
+      const now = performance.now();
+      if (now - lastScreenPoll > SCREEN_POLL_MS) {
+        lastScreenPoll = now;
+        screenMatched = untilScreen.test(machine.screenText());
+      }
+      if (screenMatched) return true;
+    }
+    if (pending.length > 4096) flush();
+    return false;
+  };
+
+  const finished = await machine.runUntil(done, { timeoutMs: timeoutS * 1000 });
+  flush();
+  stdin.off('data', onInput);
+  if (stdin.isTTY) stdin.setRawMode(false);
+  stdin.pause();
+  stdin.unref();
+
+  if (args.flags.has('screen')) process.stdout.write(`\n${machine.screenText()}\n`);
+  if (exitCode !== undefined) return exitCode;
+  if (!finished && (until || untilScreen)) {
+    const what = [until && `serial output to match /${until.source}/`, untilScreen && `the screen to match /${untilScreen.source}/`].filter(Boolean).join(' or ');
+    process.stderr.write(`co86: timed out after ${timeoutS} s waiting for ${what}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function readImage(path: string, what: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (bytes.length === 0) throw new UsageError(`${what} '${path}' is empty`);
+  return bytes;
+}
+
+/** A raw ROM for --bios: padded at the front to a whole number of 4 KiB pages, so that it still ends at the top. */
+function padRom(rom: Uint8Array): Uint8Array {
+  if (rom.length > 0x20000) throw new UsageError(`--bios: ROM is ${rom.length} bytes; at most 128 KiB fit below 1 MiB`);
+  const size = Math.ceil(rom.length / 4096) * 4096;
+  const padded = new Uint8Array(size).fill(0xff);
+  padded.set(rom, size - rom.length);
+  return padded;
+}

@@ -1,0 +1,308 @@
+/**
+ * The x86 CPU (a 386 in real mode for now): the decode-and-dispatch loop, interrupts, and the public API
+ * the machine and the firmware use. State lives in the shared WebAssembly.Memory (core/layout.ts); see
+ * cpu-base.ts for the memory paths and dispatch.ts for how the handlers come from the instruction table.
+ */
+import type { CpuAccess, Reg, Reg8, Seg } from '../firmware.js';
+import type { IoBus } from '../io.js';
+import type { PhysicalMemory } from '../memory.js';
+import {
+  ACCESS_CODE, ACCESS_DATA, CpuBase, REG8, S_A20, S_CR0, S_DR0, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT, S_HALTED, S_IDTR_BASE,
+  S_IDTR_LIMIT, S_INSTR_F64, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_DB, VEC_GP, VEC_UD,
+} from './cpu-base.js';
+import { buildDispatch, type Dispatch, GROUP, GROUP_BASE, NO_MODRM } from './dispatch.js';
+import { EFLAGS_INDEX, IF, LZ_MASK, readFlags } from './flags.js';
+import type { Handler } from './operands.js';
+
+export interface CpuOptions {
+  memory: PhysicalMemory;
+  io: IoBus;
+  /**
+   * `0F FF ib` executed at a physical address inside the BIOS ROM (memory.isBiosAddress): called with ib.
+   * true → continue after the 3 bytes; false → leave EIP on the trap and return from run(). Elsewhere 0F FF is #UD.
+   */
+  firmwareTrap?: (service: number) => boolean;
+  /** INTA: the PIC returns the vector of the interrupt being acknowledged. */
+  acknowledgeInterrupt?: () => number;
+  /** Triple fault/shutdown: the machine resets. */
+  onShutdown?: () => void;
+  /** Called as each exception is delivered (debuggers, tests); not called for external interrupts or INT n. */
+  onException?: (vector: number) => void;
+}
+
+/** EDX after reset: family 3, a 386DX of the D1 stepping. */
+export const CPU_SIGNATURE = 0x0308;
+const CR0_RESET = 0x60000010;
+const DR6_RESET = 0xffff0ff0 | 0;
+const DR7_RESET = 0x400;
+/** EFLAGS bits setFlags() may change: the arithmetic flags, TF IF DF, IOPL, NT (bit 1 always reads 1). */
+const SETTABLE_FLAGS = 0x7fd5;
+/** 1 for the prefix bytes (segment overrides, 66, 67, F0, F2, F3). */
+const PREFIX_BYTE = new Uint8Array(256);
+for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX_BYTE[b] = 1;
+/** More prefixes than fit in the 15-byte instruction limit: #GP. */
+const MAX_PREFIXES = 14;
+
+export class Cpu extends CpuBase implements CpuAccess {
+  private readonly handlers: Handler[];
+  private readonly modrmTable: Uint8Array;
+  private readonly lockable: Uint8Array;
+  /** The dispatch tables (for tests and tools). */
+  readonly dispatch: Dispatch;
+
+  constructor(opts: CpuOptions) {
+    super(opts.memory, opts.io);
+    this.firmwareTrap = opts.firmwareTrap;
+    this.acknowledgeInterrupt = opts.acknowledgeInterrupt;
+    this.onShutdown = opts.onShutdown;
+    this.onException = opts.onException;
+    this.dispatch = buildDispatch();
+    this.handlers = this.dispatch.handlers;
+    this.modrmTable = this.dispatch.modrm;
+    this.lockable = this.dispatch.lockable;
+    // A fresh memory has A20_MASK 0, which would map everything to address 0; the machine sets it, a bare CPU gets A20 on.
+    if (this.st[S_A20] === 0) this.st[S_A20] = -1;
+    this.reset();
+  }
+
+  /** Power-on/RESET state of a 386 (Intel SDM Vol. 3, "Processor state after reset"). */
+  reset(): void {
+    this.r32.fill(0);
+    this.r32[2] = CPU_SIGNATURE;
+    this.st[S_EIP] = 0xfff0;
+    this.st[EFLAGS_INDEX] = 2;
+    this.lz.fill(0);
+    for (let s = SEG_ES; s <= SEG_GS; s++) {
+      this.selectors[s] = 0;
+      this.bases[s] = 0;
+      this.limits[s] = 0xffff;
+      this.rights[s] = ACCESS_DATA;
+    }
+    this.selectors[SEG_CS] = 0xf000;
+    this.bases[SEG_CS] = 0xffff0000;
+    this.rights[SEG_CS] = ACCESS_CODE;
+    for (let i = 0; i < 8; i++) {
+      this.st[S_CR0 + i] = 0;
+      this.st[S_DR0 + i] = 0;
+    }
+    this.st[S_CR0] = CR0_RESET;
+    this.st[S_DR0 + 6] = DR6_RESET;
+    this.st[S_DR0 + 7] = DR7_RESET;
+    this.st[S_GDTR_BASE] = 0;
+    this.st[S_GDTR_LIMIT] = 0xffff;
+    this.st[S_IDTR_BASE] = 0;
+    this.st[S_IDTR_LIMIT] = 0xffff;
+    this.st[S_HALTED] = 0;
+    this.f64[S_INSTR_F64] = 0;
+    this.sliceRetired = 0;
+    this.inhibitUntil = -1;
+    this.trapPending = false;
+    this.syncIn();
+  }
+
+  get halted(): boolean {
+    return this.st[S_HALTED] !== 0;
+  }
+
+  get instructions(): number {
+    return this.retiredCount();
+  }
+
+  setIntr(level: boolean): void {
+    this.intrLine = level;
+    this.updateAttention();
+  }
+
+  requestStop(): void {
+    this.stop();
+  }
+
+  /**
+   * Executes up to `maxInstructions`; returns how many retired. Returns early when the CPU halts (HLT,
+   * shutdown), a firmware trap asks to be retried, or requestStop() is called.
+   */
+  run(maxInstructions: number): number {
+    const st = this.st;
+    this.syncIn();
+    this.stopRequested = false;
+    this.trapPending = false;
+    this.sliceRetired = 0;
+    this.updateAttention();
+    if (maxInstructions <= 0 || (st[S_HALTED] !== 0 && !this.interruptReady())) return 0;
+    for (;;) {
+      try {
+        for (;;) {
+          // One field says whether anything but the next instruction needs looking at: an interrupt
+          // request, single-stepping, or a stop (HLT, a pending firmware trap, requestStop()).
+          if (this.attention !== 0) {
+            if (this.stopRequested) {
+              // HLT with an interrupt already waiting: take it now instead of returning.
+              if (st[S_HALTED] === 0 || this.trapPending || !this.interruptReady()) break;
+              this.stopRequested = false;
+              this.updateAttention();
+            }
+            if (this.intrLine && this.interruptReady()) this.acceptInterrupt();
+            if (this.singleStep) {
+              this.step();
+              this.sliceRetired++;
+              // The trap follows the instruction (not one that halted the CPU).
+              if (st[S_HALTED] === 0) this.exception(VEC_DB, this.nextIp());
+              if (this.sliceRetired >= maxInstructions) break;
+              continue;
+            }
+          }
+          this.step();
+          if (++this.sliceRetired >= maxInstructions) break;
+        }
+        break;
+      } catch (e) {
+        if (e !== this.fault) throw e;
+        this.clearPrefixes();
+        // A fault: the instruction restarts (its own EIP on the stack), counted as executed.
+        this.sliceRetired++;
+        this.exception(this.fault.vector, this.startIpWrapped());
+        if (this.sliceRetired >= maxInstructions) break;
+      }
+    }
+    const done = this.sliceRetired;
+    this.f64[S_INSTR_F64] += done;
+    this.sliceRetired = 0;
+    this.syncOut();
+    return done;
+  }
+
+  private exception(vector: number, returnIp: number): void {
+    this.onException?.(vector);
+    this.deliverException(vector, returnIp);
+  }
+
+  private startIpWrapped(): number {
+    return this.code32 ? this.startIp >>> 0 : this.startIp & 0xffff;
+  }
+
+  /** IF set, INTR high, and not in an interrupt shadow (after STI, MOV SS, POP SS). */
+  private interruptReady(): boolean {
+    return this.intrLine && (this.st[EFLAGS_INDEX] & IF) !== 0 && this.retiredCount() >= this.inhibitUntil;
+  }
+
+  private acceptInterrupt(): void {
+    if (!this.interruptReady()) return;
+    const vector = this.acknowledgeInterrupt ? this.acknowledgeInterrupt() & 0xff : 0;
+    this.st[S_HALTED] = 0;
+    this.deliverException(vector, this.nextIp());
+  }
+
+  /**
+   * Decodes opcode and ModRM and runs the handler. Prefixed instructions take stepPrefixed(); the prefix
+   * fields (seg, rep, lock, o32, a32) hold their defaults between instructions, so the common path
+   * never touches them.
+   */
+  private step(): void {
+    this.startIp = this.ip;
+    const b = this.fetch8();
+    if (PREFIX_BYTE[b] !== 0) {
+      this.stepPrefixed(b);
+      return;
+    }
+    let index = (b === 0x0f ? 0x100 | this.fetch8() : b) | this.sizeBits;
+    const kind = this.modrmTable[index];
+    if (kind !== NO_MODRM) {
+      const modrm = this.fetch8();
+      this.modrm = modrm;
+      if (kind === GROUP) index = GROUP_BASE + (index << 3) + ((modrm >> 3) & 7);
+    }
+    this.handlers[index](this);
+  }
+
+  private stepPrefixed(first: number): void {
+    let b = first;
+    let o32 = this.code32;
+    let a32 = this.code32;
+    for (let prefixes = 1; PREFIX_BYTE[b] !== 0; prefixes++) {
+      switch (b) {
+        case 0x26: this.seg = SEG_ES; break;
+        case 0x2e: this.seg = SEG_CS; break;
+        case 0x36: this.seg = SEG_SS; break;
+        case 0x3e: this.seg = SEG_DS; break;
+        case 0x64: this.seg = SEG_FS; break;
+        case 0x65: this.seg = SEG_GS; break;
+        case 0x66: o32 = !this.code32; break;
+        case 0x67: a32 = !this.code32; break;
+        case 0xf0: this.lock = true; break;
+        default: this.rep = b; break; // F2, F3
+      }
+      if (prefixes > MAX_PREFIXES) this.raise(VEC_GP);
+      b = this.fetch8();
+    }
+    this.o32 = o32;
+    this.a32 = a32;
+    if (b === 0x0f) b = 0x100 | this.fetch8();
+    const index = o32 ? b | 0x200 : b;
+    const kind = this.modrmTable[index];
+    if (kind !== NO_MODRM) this.modrm = this.fetch8();
+    const reg = (this.modrm >> 3) & 7;
+    if (this.lock && (kind === NO_MODRM || this.modrm >= 0xc0 || this.lockable[index * 8 + reg] === 0)) this.raise(VEC_UD);
+    this.handlers[kind === GROUP ? GROUP_BASE + (index << 3) + reg : index](this);
+    this.clearPrefixes();
+  }
+
+  // ------------------------------------------------------------------ CpuAccess
+
+  get32(r: Reg): number {
+    return this.r32[r] >>> 0;
+  }
+
+  set32(r: Reg, value: number): void {
+    this.r32[r] = value;
+  }
+
+  get16(r: Reg): number {
+    return this.r16[r << 1];
+  }
+
+  set16(r: Reg, value: number): void {
+    this.r16[r << 1] = value;
+  }
+
+  get8(r: Reg8): number {
+    return this.r8[REG8[r]];
+  }
+
+  set8(r: Reg8, value: number): void {
+    this.r8[REG8[r]] = value;
+  }
+
+  getSeg(s: Seg): number {
+    return this.selectors[s];
+  }
+
+  setSegReal(s: Seg, selector: number): void {
+    this.loadSeg(s, selector);
+  }
+
+  segBase(s: Seg): number {
+    return this.bases[s];
+  }
+
+  getEip(): number {
+    return this.st[S_EIP] >>> 0;
+  }
+
+  setEip(value: number): void {
+    this.st[S_EIP] = value;
+  }
+
+  getFlags(): number {
+    return readFlags(this) >>> 0;
+  }
+
+  setFlags(value: number): void {
+    this.st[EFLAGS_INDEX] = (value & SETTABLE_FLAGS) | 2;
+    this.lz[LZ_MASK] = 0;
+    this.flagsChanged();
+  }
+
+  linearToPhysical(linear: number): number {
+    return this.translate(linear >>> 0);
+  }
+}
