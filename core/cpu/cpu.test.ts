@@ -235,6 +235,23 @@ describe('string instructions', () => {
     expect(flags(c) & ZF).toBe(0);
   });
 
+  it('overlapping forward copies behave element by element (a byte pattern fill; words one byte apart)', () => {
+    const b = exec('push ds\npop es\nmov byte [0x500], 0xab\nmov si, 0x500\nmov di, 0x501\nmov cx, 10\nrep movsb');
+    expect(Array.from(ram(b).subarray(0x500, 0x50c))).toEqual([...new Array(11).fill(0xab), 0]);
+    const c = exec('push ds\npop es\nmov si, 0x600\nmov di, 0x601\nmov cx, 2\nrep movsw', (bench) => ram(bench).set([1, 2, 3, 4, 5], 0x600));
+    // word 1 reads (1,2) and writes it to 601; word 2 reads [602,603] = (2,4) and writes it to 603
+    expect(Array.from(ram(c).subarray(0x600, 0x605))).toEqual([1, 1, 2, 2, 4]);
+  });
+
+  it('REP STOSD and MOVSW across a page boundary and into ROM (writes dropped there)', () => {
+    const bench = makeBench();
+    bench.memory.loadBios(new Uint8Array(0x10000).fill(0xf4));
+    const b = exec('mov ax, 0xef00\nmov es, ax\nmov di, 0xff0\nmov eax, 0x11223344\nmov cx, 8\nrep stosd', undefined, bench);
+    expect(b.memory.read32(0xefff0)).toBe(0x11223344); // RAM below the ROM
+    expect(b.memory.read32(0xf0000)).toBe(0xf4f4f4f4); // ROM unchanged
+    expect(reg(b, EDI)).toBe(0x1010);
+  });
+
   it('32-bit addressing uses ESI/EDI/ECX', () => {
     const b = exec('xor ax, ax\nmov es, ax\nmov esi, 0x500\nmov edi, 0x600\nmov ecx, 2\na32 rep movsd', (bench) => {
       ram(bench).set([1, 2, 3, 4, 5, 6, 7, 8], 0x500);

@@ -10,7 +10,7 @@ import {
   ACCESS_CODE, ACCESS_DATA, CpuBase, REG8, S_A20, S_CR0, S_DR0, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT, S_HALTED, S_IDTR_BASE,
   S_IDTR_LIMIT, S_INSTR_F64, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_DB, VEC_GP, VEC_UD,
 } from './cpu-base.js';
-import { buildDispatch, type Dispatch, GROUP, GROUP_BASE, NO_MODRM } from './dispatch.js';
+import { buildDispatch, type Dispatch, GROUP, GROUP_BASE, NO_MODRM, PREFIX } from './dispatch.js';
 import { EFLAGS_INDEX, IF, LZ_MASK, readFlags } from './flags.js';
 import type { Handler } from './operands.js';
 
@@ -37,9 +37,6 @@ const DR6_RESET = 0xffff0ff0 | 0;
 const DR7_RESET = 0x400;
 /** EFLAGS bits setFlags() may change: the arithmetic flags, TF IF DF, IOPL, NT (bit 1 always reads 1). */
 const SETTABLE_FLAGS = 0x7fd5;
-/** 1 for the prefix bytes (segment overrides, 66, 67, F0, F2, F3). */
-const PREFIX_BYTE = new Uint8Array(256);
-for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX_BYTE[b] = 1;
 /** More prefixes than fit in the 15-byte instruction limit: #GP. */
 const MAX_PREFIXES = 14;
 
@@ -156,7 +153,11 @@ export class Cpu extends CpuBase implements CpuAccess {
         }
         break;
       } catch (e) {
-        if (e !== this.fault) throw e;
+        if (e !== this.fault) {
+          // Not an x86 exception (a device or firmware handler threw): leave the state block consistent.
+          this.finishRun();
+          throw e;
+        }
         this.clearPrefixes();
         // A fault: the instruction restarts (its own EIP on the stack), counted as executed.
         this.sliceRetired++;
@@ -164,9 +165,15 @@ export class Cpu extends CpuBase implements CpuAccess {
         if (this.sliceRetired >= maxInstructions) break;
       }
     }
+    return this.finishRun();
+  }
+
+  /** Folds the slice's instruction count into the state block and writes EIP back; returns the count. */
+  private finishRun(): number {
     const done = this.sliceRetired;
     this.f64[S_INSTR_F64] += done;
     this.sliceRetired = 0;
+    this.clearPrefixes();
     this.syncOut();
     return done;
   }
@@ -200,12 +207,16 @@ export class Cpu extends CpuBase implements CpuAccess {
   private step(): void {
     this.startIp = this.ip;
     const b = this.fetch8();
-    if (PREFIX_BYTE[b] !== 0) {
-      this.stepPrefixed(b);
-      return;
+    let index = b | this.sizeBits;
+    let kind = this.modrmTable[index];
+    if (kind >= PREFIX) {
+      if (kind === PREFIX) {
+        this.stepPrefixed(b);
+        return;
+      }
+      index = 0x100 | this.fetch8() | this.sizeBits;
+      kind = this.modrmTable[index];
     }
-    let index = (b === 0x0f ? 0x100 | this.fetch8() : b) | this.sizeBits;
-    const kind = this.modrmTable[index];
     if (kind !== NO_MODRM) {
       const modrm = this.fetch8();
       this.modrm = modrm;
@@ -218,7 +229,7 @@ export class Cpu extends CpuBase implements CpuAccess {
     let b = first;
     let o32 = this.code32;
     let a32 = this.code32;
-    for (let prefixes = 1; PREFIX_BYTE[b] !== 0; prefixes++) {
+    for (let prefixes = 1; this.modrmTable[b] === PREFIX; prefixes++) {
       switch (b) {
         case 0x26: this.seg = SEG_ES; break;
         case 0x2e: this.seg = SEG_CS; break;

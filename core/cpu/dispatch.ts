@@ -33,10 +33,17 @@ export const DISPATCH_SIZE = GROUP_BASE + MAIN_SIZE * 8;
 export const NO_MODRM = 0;
 export const MODRM = 1;
 export const GROUP = 2;
+/** First bytes that are not opcodes of the one-byte map: a prefix, or the 0F escape. */
+export const PREFIX = 3;
+export const ESCAPE = 4;
+const PREFIX_BYTES = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3];
 
 export interface Dispatch {
   readonly handlers: Handler[];
-  /** Per main index: NO_MODRM, MODRM, or GROUP (ModRM, and the row depends on ModRM.reg). */
+  /**
+   * Per main index: NO_MODRM, MODRM, GROUP (ModRM, and the row depends on ModRM.reg); in the one-byte
+   * map also PREFIX and ESCAPE, so the decoder classifies a first byte with one load.
+   */
   readonly modrm: Uint8Array;
   /** Per `index * 8 + ModRM.reg`: 1 when a LOCK prefix is allowed (with a memory operand). */
   readonly lockable: Uint8Array;
@@ -105,6 +112,10 @@ export function buildDispatch(): Dispatch {
         if (row && row.attrs & Attr.Lock) lockable[index * 8 + reg] = 1;
       });
     }
+  }
+  for (const o32 of [0, 0x200]) {
+    for (const b of PREFIX_BYTES) modrm[b | o32] = PREFIX;
+    modrm[0x0f | o32] = ESCAPE;
   }
   return { handlers, modrm, lockable, missing, unwrapped };
 }

@@ -5,11 +5,16 @@
  * and the end of a time slice are not held off (the registers always hold the progress so far).
  */
 import { DF, EFLAGS_INDEX, LZ_RESULT } from './flags.js';
+import { Layout } from '../layout.js';
+import { PageKind } from '../memory.js';
 import { type CpuBase, SEG_ES } from './cpu-base.js';
 import { alu, ALU_CMP } from './ops-alu.js';
 import { getReg, readMem, setReg, sizeOf, spec, type SpecFactory, writeMem } from './operands.js';
 
 const REP_BURST = 4096;
+const RAM = Layout.RAM;
+const RAM_KIND: number = PageKind.Ram;
+const ROM_KIND: number = PageKind.Rom;
 
 const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
 
@@ -80,6 +85,56 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
   }
 }
 
+/**
+ * Up to `max` forward MOVS/STOS elements that stay inside one page of each operand, below the segment
+ * limit and the 16-bit offset wrap, with a RAM destination (and a RAM or ROM source): done directly on
+ * the RAM bytes, element by element in order (so overlapping copies behave as on hardware). Returns how
+ * many were done (0: take the one-element path, which handles faults and everything else).
+ */
+function bulkForward(c: CpuBase, kind: number, size: number, max: number): number {
+  const bytes = size >> 3;
+  const dOff = dstOffset(c);
+  let n = elementsBefore(c, SEG_ES, dOff, bytes, max);
+  if (n === 0) return 0;
+  const dPhys = c.translate((c.bases[SEG_ES] + dOff) >>> 0);
+  if (c.pageKind[dPhys >>> 12] !== RAM_KIND) return 0;
+  const u8 = c.u8;
+  const d = RAM + dPhys;
+  if (kind === STOS) {
+    const v = getReg(c, size, 0);
+    if (size === 8) u8.fill(v, d, d + n);
+    else for (let i = 0; i < n * bytes; i++) u8[d + i] = v >> ((i % bytes) * 8);
+    advance(c, 7, n * bytes);
+    return n;
+  }
+  const seg = c.dataSeg();
+  const sOff = srcOffset(c);
+  n = elementsBefore(c, seg, sOff, bytes, n);
+  if (n === 0) return 0;
+  const sPhys = c.translate((c.bases[seg] + sOff) >>> 0);
+  if (c.pageKind[sPhys >>> 12] > ROM_KIND) return 0;
+  const src = RAM + sPhys;
+  // A destination less than one element above the source: each element is read before it is written,
+  // which a byte loop would not reproduce; leave that to the one-element path.
+  if (d > src && d - src < bytes) return 0;
+  const total = n * bytes;
+  for (let i = 0; i < total; i++) u8[d + i] = u8[src + i];
+  advance(c, 6, total);
+  advance(c, 7, total);
+  return n;
+}
+
+/** How many forward elements from seg:off fit before the page end, the segment limit and the offset wrap (at most `max`). */
+function elementsBefore(c: CpuBase, seg: number, off: number, bytes: number, max: number): number {
+  const lin = (c.bases[seg] + off) >>> 0;
+  let room = 0x1000 - (lin & 0xfff);
+  const limitRoom = c.limits[seg] - off + 1;
+  if (limitRoom < room) room = limitRoom;
+  if (!c.a32 && 0x10000 - off < room) room = 0x10000 - off;
+  const n = Math.floor(room / bytes);
+  return n < max ? Math.max(0, n) : max;
+}
+
 /** A string instruction of `kind` and operand `size`, with or without a REP prefix. */
 export function stringOp(c: CpuBase, kind: number, size: number): void {
   const delta = c.st[EFLAGS_INDEX] & DF ? -(size >> 3) : size >> 3;
@@ -91,7 +146,22 @@ export function stringOp(c: CpuBase, kind: number, size: number): void {
   if (count === 0) return;
   const conditional = kind === CMPS || kind === SCAS;
   const whileEqual = c.rep === 0xf3;
+  const bulk = delta > 0 && (kind === MOVS || kind === STOS);
   for (let burst = REP_BURST; ; ) {
+    // Forward MOVS/STOS within RAM pages: many elements at once, without per-element translation.
+    const done = bulk ? bulkForward(c, kind, size, Math.min(count, burst)) : 0;
+    if (done > 0) {
+      count -= done;
+      burst -= done;
+      if (c.a32) c.r32[1] = count;
+      else c.r16[2] = count;
+      if (count === 0) return;
+      if (burst <= 0) {
+        c.ip = c.startIp;
+        return;
+      }
+      continue;
+    }
     iterate(c, kind, size, delta);
     count--;
     if (c.a32) c.r32[1] = count;
