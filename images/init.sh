@@ -1,0 +1,75 @@
+#!/bin/sh
+# /init of the co86 test guest (busybox sh; installed by images/build.sh).
+#
+# Markers, each on a line of its own, written to ttyS0 and to the VGA console (tty1):
+#   BOOT-OK uptime=<s>              userspace is running; <s> is the guest's own /proc/uptime
+#   NET-OK <if> <mac>               the NE2000 PCI driver found a card (one line per interface)
+#   NET-MISSING                     no network interface besides lo (never fails the boot)
+#   BENCH-START                     only with co86.bench on the kernel command line, then
+#   BENCH <name> <ms> ms ...        from /bin/bench (BENCH-WRONG <name> ... for a wrong result)
+#   BENCH-DONE                      the benchmark finished
+#   BENCH-FAILED status=<n>         it exited with status n (a wrong result, or a crash: 128+signal)
+# Then a root shell on the console (ttyS0 with console=tty0 console=ttyS0), respawned when it exits,
+# and one on tty1 for the keyboard and screen when the console is not already tty1.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=linux
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+hostname co86
+
+# say LINE: one line to the serial port and the screen; a missing device is not an error
+say() {
+    echo "$*" > /dev/ttyS0 2> /dev/null
+    echo "$*" > /dev/tty1 2> /dev/null
+}
+
+read -r uptime _ < /proc/uptime
+say "BOOT-OK uptime=$uptime"
+
+# The NIC driver: the modules in load order (8390 before ne2k-pci), listed by build.sh
+while read -r module; do
+    insmod "/lib/modules/$module.ko" || say "NET: insmod $module failed"
+done < /lib/modules/net.order
+found=
+for dev in /sys/class/net/*; do
+    name=${dev##*/}
+    [ "$name" = lo ] || [ ! -e "$dev/address" ] && continue
+    say "NET-OK $name $(cat "$dev/address")"
+    found=1
+done
+[ -n "$found" ] || say NET-MISSING
+
+case " $(cat /proc/cmdline) " in
+*" co86.bench "* | *" co86.bench="*)
+    say BENCH-START
+    # the status rides through the pipe as a last line, so a crash is reported rather than silent
+    { bench; echo "BENCH-STATUS $?"; } 2>&1 | while read -r line; do
+        case $line in
+        "BENCH-STATUS 0") ;;
+        BENCH-STATUS*) say "BENCH-FAILED status=${line#BENCH-STATUS }" ;;
+        *) say "$line" ;;
+        esac
+    done
+    ;;
+esac
+
+# From here on the console belongs to the shell: keep routine kernel messages (link up, ...) from
+# landing in the middle of a command's output. Warnings and worse still show.
+dmesg -n 4
+
+active=$(cat /sys/class/tty/console/active 2> /dev/null)
+case ${active##* } in # cttyhack opens the last console listed there
+tty[0-9]*) ;;
+*)
+    while true; do
+        setsid sh -c 'exec sh -i < /dev/tty1 > /dev/tty1 2>&1'
+        sleep 1
+    done &
+    ;;
+esac
+while true; do
+    setsid cttyhack sh
+    sleep 1
+done
