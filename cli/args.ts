@@ -14,6 +14,9 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
+/** An input file the command cannot use (missing, empty, not a kernel…): a plain message, exit 2, no usage text. */
+export class InputError extends Error {}
+
 export function parseArgs(argv: readonly string[], spec: OptionSpec): ParsedArgs {
   const parsed: ParsedArgs = { values: new Map(), flags: new Set(), positionals: [] };
   for (let i = 0; i < argv.length; i++) {

@@ -123,3 +123,20 @@ describe('co86 boot', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('co86 boot --kernel', () => {
+  it('refuses a file that is no kernel, saying what it is not', async () => {
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, new Uint8Array(64 * 1024).fill(0x90));
+    const r = await run(['boot', '--kernel', junk, '--timeout', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--kernel .*junk\.bin: not a kernel co86 can boot .*not a Linux bzImage.*not a Multiboot image/);
+    expect(r.stderr).not.toMatch(/usage:/);
+  });
+
+  it('refuses --initrd without --kernel', async () => {
+    const r = await run(['boot', '--initrd', 'x.gz']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--initrd and --append go with --kernel/);
+  });
+});

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { createBios } from '../bios/index.js';
-import { Machine, MemoryBlockDevice, type Firmware } from '../core/index.js';
-import { numberOption, parseArgs, regexOption, UsageError } from './args.js';
+import { describeKernel, loadKernel, Machine, MemoryBlockDevice, type Firmware, type KernelOptions } from '../core/index.js';
+import { InputError, numberOption, parseArgs, regexOption, UsageError } from './args.js';
 
 const SPEC = {
   values: ['fda', 'hda', 'cdrom', 'kernel', 'initrd', 'append', 'mem', 'net', 'mac', 'clock', 'until', 'until-screen', 'timeout', 'screenshot', 'bios'],
   flags: ['screen', 'debugcon', 'no-jit'],
 } as const;
 /** Options of the CLI contract (DESIGN §6) that later issues implement; named here so users get a clear message. */
-const NOT_YET = ['cdrom', 'kernel', 'initrd', 'append', 'net', 'mac', 'screenshot'];
+const NOT_YET = ['cdrom', 'net', 'mac', 'screenshot'];
 const QUIT_KEY = 0x1d; // Ctrl+]
 /** How much recent serial output --until matches against. */
 const SERIAL_WINDOW = 1 << 16;
@@ -19,7 +19,8 @@ export async function boot(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC);
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   for (const name of NOT_YET) if (args.values.has(name)) throw new UsageError(`--${name} is not supported by this build yet`);
-  const memoryMB = numberOption(args, 'mem', 16, 1, 3072);
+  // A Linux kernel decompresses itself well above its load address: give direct boots room by default.
+  const memoryMB = numberOption(args, 'mem', args.values.has('kernel') ? 128 : 16, 1, 3072);
   const timeoutS = numberOption(args, 'timeout', Infinity, 0, 1e9);
   const until = regexOption(args, 'until');
   const untilScreen = regexOption(args, 'until-screen');
@@ -36,6 +37,28 @@ export async function boot(argv: string[]): Promise<number> {
     floppies: [fda ? new MemoryBlockDevice(await readImage(fda, 'floppy image')) : undefined],
     hardDisks: [hda ? new MemoryBlockDevice(await readImage(hda, 'hard disk image')) : undefined],
   });
+
+  const kernel = args.values.get('kernel');
+  if (!kernel && (args.values.has('initrd') || args.values.has('append'))) throw new UsageError('--initrd and --append go with --kernel');
+  if (kernel) {
+    const initrd = args.values.get('initrd');
+    const options: KernelOptions = {
+      kernel: await readImage(kernel, 'kernel'),
+      initrd: initrd ? await readImage(initrd, 'initrd') : undefined,
+      cmdline: args.values.get('append') ?? '',
+      kernelName: kernel,
+    };
+    const load = () => {
+      try {
+        return loadKernel(machine, options);
+      } catch (e) {
+        throw new InputError(`--kernel ${kernel}: ${(e as Error).message}`);
+      }
+    };
+    process.stderr.write(`co86: ${describeKernel(load())}\n`);
+    // A reboot of the guest goes back through the firmware; a direct boot means booting the kernel again.
+    machine.onReset = () => load();
+  }
 
   let serial = '';
   let pending: number[] = [];
@@ -89,7 +112,7 @@ export async function boot(argv: string[]): Promise<number> {
   stdin.off('data', onInput);
   if (stdin.isTTY) stdin.setRawMode(false);
   stdin.pause();
-  stdin.unref();
+  (stdin as { unref?: () => void }).unref?.();
 
   if (args.flags.has('screen')) process.stdout.write(`\n${machine.screenText()}\n`);
   if (exitCode !== undefined) return exitCode;
@@ -106,15 +129,15 @@ async function readImage(path: string, what: string): Promise<Uint8Array> {
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new UsageError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (bytes.length === 0) throw new UsageError(`${what} '${path}' is empty`);
+  if (bytes.length === 0) throw new InputError(`${what} '${path}' is empty`);
   return bytes;
 }
 
 /** A raw ROM for --bios: padded at the front to a whole number of 4 KiB pages, so that it still ends at the top. */
 function padRom(rom: Uint8Array): Uint8Array {
-  if (rom.length > 0x20000) throw new UsageError(`--bios: ROM is ${rom.length} bytes; at most 128 KiB fit below 1 MiB`);
+  if (rom.length > 0x20000) throw new InputError(`--bios: ROM is ${rom.length} bytes; at most 128 KiB fit below 1 MiB`);
   const size = Math.ceil(rom.length / 4096) * 4096;
   const padded = new Uint8Array(size).fill(0xff);
   padded.set(rom, size - rom.length);

@@ -1,4 +1,4 @@
-import { UsageError } from './args.js';
+import { InputError, UsageError } from './args.js';
 
 const USAGE = `usage: co86 <command> [options]
 
@@ -33,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`co86: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`co86: ${e.message}\n\n${USAGE}`);
       return 2;

@@ -14,3 +14,4 @@ export * from './cpu/index.js';
 export * from './devices/index.js';
 export * from './asm/index.js';
 export * as x87 from './x87/index.js';
+export * from './loader/index.js';
