@@ -13,6 +13,8 @@ const QUIT_KEY = 0x1d; // Ctrl+]
 /** How much recent serial output --until matches against. */
 const SERIAL_WINDOW = 1 << 16;
 const SCREEN_POLL_MS = 100;
+/** Serial output reaches stdout at least this often (ms), so an interactive console feels live. */
+const FLUSH_MS = 10;
 
 /** `co86 boot`: run a PC with COM1 on stdin/stdout until a condition, an exit port write or a timeout. */
 export async function boot(argv: string[]): Promise<number> {
@@ -85,6 +87,7 @@ export async function boot(argv: string[]): Promise<number> {
   stdin.on('error', () => {});
 
   let lastScreenPoll = 0;
+  let lastFlush = 0;
   let screenMatched = false;
   const flush = () => {
     if (pending.length) {
@@ -103,7 +106,13 @@ export async function boot(argv: string[]): Promise<number> {
       }
       if (screenMatched) return true;
     }
-    if (pending.length > 4096) flush();
+    if (pending.length) {
+      const now = performance.now();
+      if (now - lastFlush >= FLUSH_MS || pending.length > 4096) {
+        lastFlush = now;
+        flush();
+      }
+    }
     return false;
   };
 

@@ -1,5 +1,5 @@
 import type { BlockDevice } from './block.js';
-import { DeterministicClock, RealtimeClock, type Clock } from './clock.js';
+import { DeterministicClock, RealtimeClock, type InstructionClock } from './clock.js';
 import { Cpu } from './cpu/index.js';
 import type { Device, DeviceState, TimedDevice } from './device.js';
 import { DebugPorts, I8042, Mc146818, Pic8259Pair, Pit8254, Port92, Ps2Keyboard, Uart16550, Vga } from './devices/index.js';
@@ -35,7 +35,7 @@ const SNAPSHOT_VERSION = 1;
 export class Machine {
   readonly memory: PhysicalMemory;
   readonly io = new IoBus();
-  readonly clock: Clock;
+  readonly clock: InstructionClock;
   readonly cpu: Cpu;
   readonly pic: Pic8259Pair;
   readonly pit: Pit8254;
@@ -79,7 +79,9 @@ export class Machine {
     this.memory.loadBios(config.firmware.rom);
 
     const deterministic = config.clock === 'deterministic';
-    this.clock = deterministic ? new DeterministicClock(() => this.cpu.instructions) : new RealtimeClock();
+    // The CPU reads the clock (its TSC) while it is being built, before this.cpu is assigned.
+    const instructions = () => (this.cpu ? this.cpu.instructions : 0);
+    this.clock = deterministic ? new DeterministicClock(instructions) : new RealtimeClock(instructions);
     const io = this.io;
     const memory = this.memory;
     const clock = this.clock;
@@ -99,6 +101,10 @@ export class Machine {
       firmwareTrap: firmware.trap ? (service) => firmware.trap!(service, this.host) : undefined,
       acknowledgeInterrupt: () => this.pic.acknowledge(),
       onShutdown: () => this.requestReset('triple fault'),
+      // The TSC counts machine time, so the guest's TSC and PIT calibrations agree.
+      timeNs: () => this.clock.now(),
+      // FERR# from the x87 (CR0.NE = 0) reaches the slave PIC as IRQ 13, as on AT boards.
+      onFerr: (level) => this.pic.line(13)(level),
     });
     this.pic = new Pic8259Pair({ io });
     this.pic.onIntr = (level) => this.cpu.setIntr(level);
@@ -146,7 +152,7 @@ export class Machine {
     this.a20Sources.port92 = false;
     this.setA20(true);
     this.fillCmos();
-    if (this.clock instanceof DeterministicClock) this.clock.reset();
+    this.clock.reset();
     this.cpu.reset();
     this.firmware.powerOn?.(this.host);
     this.nextDeadline = 0;
@@ -199,19 +205,17 @@ export class Machine {
    */
   runSlice(maxInstructions: number): number {
     if (this.resetPending !== undefined) this.applyReset();
-    let now = this.clock.now();
+    const clock = this.clock;
+    let now = clock.now();
     if (now >= this.nextDeadline) now = this.tickDevices(now);
-    let budget = maxInstructions;
-    if (this.clock instanceof DeterministicClock) {
-      const untilDeadline = Math.ceil((Math.min(this.nextDeadline, now + MAX_SLICE_NS) - now) / this.clock.nsPerInstruction);
-      budget = Math.max(1, Math.min(budget, untilDeadline));
-    }
-    const executed = this.cpu.run(budget);
+    const untilDeadline = Math.ceil((Math.min(this.nextDeadline, now + MAX_SLICE_NS) - now) / clock.nsPerInstruction);
+    const executed = this.cpu.run(Math.max(1, Math.min(maxInstructions, untilDeadline)));
     if (this.resetPending !== undefined) this.applyReset();
-    if (this.cpu.halted && this.clock instanceof DeterministicClock) {
-      const skip = Math.min(this.nextDeadline, this.clock.now() + MAX_SLICE_NS) - this.clock.now();
-      this.clock.advanceIdle(skip);
+    if (this.cpu.halted) {
+      const current = clock.now();
+      clock.advanceIdle(clock.idleUntil(Math.min(this.nextDeadline, current + MAX_SLICE_NS)) - current);
     }
+    clock.afterSlice();
     return executed;
   }
 
@@ -249,7 +253,7 @@ export class Machine {
       while (performance.now() - burstStart < burstMs) {
         this.runSlice(50_000);
         if (done()) return true;
-        if (this.cpu.halted && !(this.clock instanceof DeterministicClock)) break;
+        if (this.cpu.halted && this.timeToNextEvent() > 0) break;
       }
       const idleMs = this.cpu.halted ? Math.min(10, this.timeToNextEvent() / 1e6) : 0;
       await new Promise((resolve) => setTimeout(resolve, idleMs));

@@ -1,18 +1,27 @@
 /**
- * The x86 CPU (a 386 in real mode for now): the decode-and-dispatch loop, interrupts, and the public API
- * the machine and the firmware use. State lives in the shared WebAssembly.Memory (core/layout.ts); see
- * cpu-base.ts for the memory paths and dispatch.ts for how the handlers come from the instruction table.
+ * The x86 CPU (a P6 for a 32-bit OS): the decode-and-dispatch loop, interrupts, debug traps, and the public
+ * API the machine and the firmware use. State lives in the shared WebAssembly.Memory (core/layout.ts); see
+ * cpu-base.ts for the memory paths, paging.ts and pm-*.ts for protected mode, and dispatch.ts for how the
+ * handlers come from the instruction table.
  */
 import type { CpuAccess, Reg, Reg8, Seg } from '../firmware.js';
 import type { IoBus } from '../io.js';
 import type { PhysicalMemory } from '../memory.js';
 import {
-  ACCESS_CODE, ACCESS_DATA, CpuBase, REG8, S_A20, S_CR0, S_DR0, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT, S_HALTED, S_IDTR_BASE,
-  S_IDTR_LIMIT, S_INSTR_F64, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_DB, VEC_GP, VEC_UD,
-} from './cpu-base.js';
+  ACCESS_CODE, ACCESS_DATA, INT_EXCEPTION, INT_EXTERNAL, S_A20, S_CPL, S_CR0, S_DR0, S_DR6, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT,
+  S_HALTED, S_IDTR_BASE, S_IDTR_LIMIT, S_INSTR_F64, S_SCRATCH_END, S_TSC_OFFSET_F64, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_LDTR, SEG_SS,
+  SEG_TR, VEC_DB, VEC_GP, VEC_UD,
+} from './arch.js';
+import { CpuBase, REG8 } from './cpu-base.js';
+import { codeBreakpointHits, DR6_BS, updateBreakpoints } from './debug.js';
 import { buildDispatch, type Dispatch, GROUP, GROUP_BASE, NO_MODRM, PREFIX } from './dispatch.js';
-import { EFLAGS_INDEX, IF, LZ_MASK, readFlags } from './flags.js';
+import { EFLAGS_INDEX, IF, LZ_MASK, readFlags, RF } from './flags.js';
+import { Fpu } from './fpu/index.js';
+import { CpuFpuHost } from './fpu-host.js';
+import { CPU_SIGNATURE, readTsc } from './msr.js';
 import type { Handler } from './operands.js';
+
+export { CPU_SIGNATURE };
 
 export interface CpuOptions {
   memory: PhysicalMemory;
@@ -28,10 +37,14 @@ export interface CpuOptions {
   onShutdown?: () => void;
   /** Called as each exception is delivered (debuggers, tests); not called for external interrupts or INT n. */
   onException?: (vector: number) => void;
+  /** Machine time in nanoseconds, for the time-stamp counter (RDTSC; msr.ts TSC_HZ). Without it the TSC counts 10 ns per instruction. */
+  timeNs?: () => number;
+  /** FERR#: an unmasked x87 exception with CR0.NE clear (the machine routes it to IRQ 13); false when it clears. */
+  onFerr?: (level: boolean) => void;
+  /** Attach the x87 FPU (default true). */
+  fpu?: boolean;
 }
 
-/** EDX after reset: family 3, a 386DX of the D1 stepping. */
-export const CPU_SIGNATURE = 0x0308;
 const CR0_RESET = 0x60000010;
 const DR6_RESET = 0xffff0ff0 | 0;
 const DR7_RESET = 0x400;
@@ -53,6 +66,12 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.acknowledgeInterrupt = opts.acknowledgeInterrupt;
     this.onShutdown = opts.onShutdown;
     this.onException = opts.onException;
+    this.timeNs = opts.timeNs;
+    if (opts.fpu !== false) {
+      const host = new CpuFpuHost(this, opts.onFerr);
+      this.fpuHost = host;
+      this.fpu = new Fpu(opts.memory.memory, host);
+    }
     this.dispatch = buildDispatch();
     this.handlers = this.dispatch.handlers;
     this.modrmTable = this.dispatch.modrm;
@@ -62,7 +81,7 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.reset();
   }
 
-  /** Power-on/RESET state of a 386 (Intel SDM Vol. 3, "Processor state after reset"). */
+  /** Power-on/RESET state of a P6 (Intel SDM Vol. 3 §9.1.1, "Processor state after reset"). */
   reset(): void {
     this.r32.fill(0);
     this.r32[2] = CPU_SIGNATURE;
@@ -78,6 +97,16 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.selectors[SEG_CS] = 0xf000;
     this.bases[SEG_CS] = 0xffff0000;
     this.rights[SEG_CS] = ACCESS_CODE;
+    // LDTR: a present LDT, TR: a busy 32-bit TSS, both at base 0 with limit FFFFh.
+    for (const [s, rights] of [[SEG_LDTR, 0x8200], [SEG_TR, 0x8b00]]) {
+      this.selectors[s] = 0;
+      this.bases[s] = 0;
+      this.limits[s] = 0xffff;
+      this.rights[s] = rights;
+    }
+    // CPL, the MSRs and the TSC offset (the TSC restarts from 0).
+    this.st.fill(0, S_CPL, S_SCRATCH_END);
+    this.f64[S_TSC_OFFSET_F64] = -readTsc(this);
     for (let i = 0; i < 8; i++) {
       this.st[S_CR0 + i] = 0;
       this.st[S_DR0 + i] = 0;
@@ -85,6 +114,8 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.st[S_CR0] = CR0_RESET;
     this.st[S_DR0 + 6] = DR6_RESET;
     this.st[S_DR0 + 7] = DR7_RESET;
+    updateBreakpoints(this, () => {});
+    this.pendingDebug = 0;
     this.st[S_GDTR_BASE] = 0;
     this.st[S_GDTR_LIMIT] = 0xffff;
     this.st[S_IDTR_BASE] = 0;
@@ -94,7 +125,10 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.sliceRetired = 0;
     this.inhibitUntil = -1;
     this.trapPending = false;
+    this.fpu?.reset();
+    if (this.fpuHost) this.fpuHost.ferr = false;
     this.syncIn();
+    this.flushAllTranslations();
   }
 
   get halted(): boolean {
@@ -138,12 +172,11 @@ export class Cpu extends CpuBase implements CpuAccess {
               this.stopRequested = false;
               this.updateAttention();
             }
+            // Debug traps of the last instruction (data breakpoints, a task's T bit) come before interrupts.
+            if (this.pendingDebug !== 0) this.debugTrap(0);
             if (this.intrLine && this.interruptReady()) this.acceptInterrupt();
-            if (this.singleStep) {
-              this.step();
-              this.sliceRetired++;
-              // The trap follows the instruction (not one that halted the CPU).
-              if (st[S_HALTED] === 0) this.exception(VEC_DB, this.nextIp());
+            if (this.singleStep || this.codeBreakpoints !== 0 || st[EFLAGS_INDEX] & RF) {
+              if (this.stepDebug()) this.sliceRetired++;
               if (this.sliceRetired >= maxInstructions) break;
               continue;
             }
@@ -159,9 +192,10 @@ export class Cpu extends CpuBase implements CpuAccess {
           throw e;
         }
         this.clearPrefixes();
+        this.pendingDebug = 0;
         // A fault: the instruction restarts (its own EIP on the stack), counted as executed.
         this.sliceRetired++;
-        this.exception(this.fault.vector, this.startIpWrapped());
+        this.exception(this.fault.vector, this.startIpWrapped(), this.fault.code);
         if (this.sliceRetired >= maxInstructions) break;
       }
     }
@@ -178,9 +212,46 @@ export class Cpu extends CpuBase implements CpuAccess {
     return done;
   }
 
-  private exception(vector: number, returnIp: number): void {
-    this.onException?.(vector);
-    this.deliverException(vector, returnIp);
+  private exception(vector: number, returnIp: number, code: number): void {
+    this.deliverException(vector, returnIp, code, INT_EXCEPTION);
+  }
+
+  /**
+   * One instruction under debug conditions: an instruction breakpoint first (a fault, unless RF), then the
+   * instruction, then its traps (single step, data breakpoints) as one #DB. RF is cleared by the
+   * instruction after the one that set it. Returns false when a breakpoint fault ran instead.
+   */
+  private stepDebug(): boolean {
+    const st = this.st;
+    const rf = st[EFLAGS_INDEX] & RF;
+    if (this.codeBreakpoints !== 0 && !rf) {
+      const hits = codeBreakpointHits(this, (this.csBase + this.nextIp()) >>> 0);
+      if (hits !== 0) {
+        st[S_DR6] = (st[S_DR6] & ~0xf) | hits;
+        this.exception(VEC_DB, this.nextIp(), 0);
+        return false;
+      }
+    }
+    const trap = this.singleStep;
+    this.step();
+    if (rf) {
+      st[EFLAGS_INDEX] &= ~RF;
+      this.updateAttention();
+    }
+    // The single-step trap follows the instruction (not one that halted the CPU).
+    this.debugTrap(trap && st[S_HALTED] === 0 ? DR6_BS : 0);
+    return true;
+  }
+
+  /** Delivers the #DB trap of the instruction just done: pending breakpoint hits plus `bits` (BS). */
+  private debugTrap(bits: number): void {
+    const hits = this.pendingDebug | bits;
+    this.pendingDebug = 0;
+    if (hits === 0) return;
+    const st = this.st;
+    st[S_DR6] = hits & 0xf ? (st[S_DR6] & ~0xf) | hits : st[S_DR6] | hits;
+    this.updateAttention();
+    this.exception(VEC_DB, this.nextIp(), 0);
   }
 
   private startIpWrapped(): number {
@@ -196,7 +267,7 @@ export class Cpu extends CpuBase implements CpuAccess {
     if (!this.interruptReady()) return;
     const vector = this.acknowledgeInterrupt ? this.acknowledgeInterrupt() & 0xff : 0;
     this.st[S_HALTED] = 0;
-    this.deliverException(vector, this.nextIp());
+    this.deliverException(vector, this.nextIp(), 0, INT_EXTERNAL);
   }
 
   /**
@@ -288,7 +359,10 @@ export class Cpu extends CpuBase implements CpuAccess {
   }
 
   setSegReal(s: Seg, selector: number): void {
-    this.loadSeg(s, selector);
+    selector &= 0xffff;
+    this.selectors[s] = selector;
+    this.bases[s] = selector << 4;
+    this.segmentLoaded(s);
   }
 
   segBase(s: Seg): number {
@@ -313,6 +387,7 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.flagsChanged();
   }
 
+  /** Linear → physical in the current mode without side effects; -1 when paging maps nothing there. */
   linearToPhysical(linear: number): number {
     return this.translate(linear >>> 0);
   }

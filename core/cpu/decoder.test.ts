@@ -152,11 +152,14 @@ describe('decoder against iced', () => {
 });
 
 describe('decoder rules', () => {
-  it('treats instructions above the 386 as invalid and knows their length', () => {
-    const cpuid = decode(Uint8Array.of(0x0f, 0xa2));
+  it('treats instructions above the requested CPU level as invalid and knows their length', () => {
+    const cpuid = decode(Uint8Array.of(0x0f, 0xa2), 0, false, 3);
     expect(cpuid.valid).toBe(false);
     expect(cpuid.invalidReason).toBe('level');
-    expect(decode(Uint8Array.of(0x0f, 0xa2), 0, false, 6).valid).toBe(true);
+    expect(decode(Uint8Array.of(0x0f, 0xa2)).valid).toBe(true); // the interpreter's level: a P6
+    const sysenter = decode(Uint8Array.of(0x0f, 0x34), 0, false, 5);
+    expect(sysenter.invalidReason).toBe('level');
+    expect(decode(Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00), 0, true).length).toBe(5); // NOP Ev, with SIB and disp8
   });
 
   it('rejects LOCK on registers, MOV to CS, segment registers 6/7, LEA from a register, and more than 15 bytes', () => {
@@ -202,7 +205,10 @@ describe('disassembler', () => {
     ['0f 01 17', 'lgdt [bx]'],
     ['f0 01 07', 'lock add [bx], ax'],
     ['c8 08 00 01', 'enter 0x8, 0x1'],
-    ['0f 0b', 'db 0xf, 0xb'],
+    ['0f 0b', 'ud2'],
+    ['0f ff', 'db 0xf, 0xff'],
+    ['0f c7 0f', 'cmpxchg8b [bx]'],
+    ['0f 45 c1', 'cmovne ax, cx'],
   ];
 
   it('writes Intel syntax for a sample', () => {

@@ -15,6 +15,9 @@ import { aluOps } from './ops-alu.js';
 import { bitOps } from './ops-bit.js';
 import { controlOps } from './ops-control.js';
 import { moveOps } from './ops-move.js';
+import { msrOps } from './msr.js';
+import { fpuOps } from './fpu-host.js';
+import { segmentOps } from './pm-segments.js';
 import { mulDivOps } from './ops-muldiv.js';
 import { shiftOps } from './ops-shift.js';
 import { stackOps } from './ops-stack.js';
@@ -23,6 +26,7 @@ import { systemOps, undefinedOpcode } from './ops-system.js';
 
 const FACTORIES: Readonly<Record<string, SpecFactory>> = {
   ...aluOps, ...bitOps, ...mulDivOps, ...shiftOps, ...moveOps, ...stackOps, ...controlOps, ...stringOps, ...systemOps,
+  ...segmentOps, ...msrOps, ...fpuOps,
 };
 
 export const MAIN_SIZE = 1024;
@@ -83,8 +87,8 @@ export function buildDispatch(): Dispatch {
   const wrappers = wrapperIndex();
 
   const handlerFor = (row: IsaRow | undefined, o32: boolean): Handler => {
-    // Rows above the CPU level, and protected-mode-only rows (real mode for now), are #UD.
-    if (!row || row.level > CPU_LEVEL || row.attrs & Attr.ProtectedOnly) return undefinedOpcode;
+    // Rows above the CPU level are #UD (protected-mode-only rows raise #UD themselves outside protected mode).
+    if (!row || row.level > CPU_LEVEL) return undefinedOpcode;
     const s = specFor(row, o32);
     if (!s) {
       if (!o32) missing.push(row);

@@ -6,7 +6,7 @@
  * (the test fails while the file is stale).
  */
 import { specFor } from './dispatch.js';
-import { Attr, ISA } from './isa.js';
+import { ISA } from './isa.js';
 import type { Template } from './operands.js';
 import * as alu from './ops-alu.js';
 import * as bit from './ops-bit.js';
@@ -17,10 +17,14 @@ import * as shift from './ops-shift.js';
 import * as stack from './ops-stack.js';
 import * as string from './ops-string.js';
 import * as system from './ops-system.js';
+import * as fpuHost from './fpu-host.js';
+import * as msr from './msr.js';
+import * as segments from './pm-segments.js';
 
 const MODULES: Record<string, Record<string, unknown>> = {
   './ops-alu.js': alu, './ops-bit.js': bit, './ops-control.js': control, './ops-move.js': move, './ops-muldiv.js': muldiv,
   './ops-shift.js': shift, './ops-stack.js': stack, './ops-string.js': string, './ops-system.js': system,
+  './pm-segments.js': segments, './msr.js': msr, './fpu-host.js': fpuHost,
 };
 
 function locate(template: Template): { module: string; name: string } {
@@ -35,7 +39,6 @@ export function generateHandlerSource(): string {
   const entries: string[] = [];
   const imports = new Map<string, Set<string>>();
   for (const row of ISA) {
-    if (row.attrs & Attr.ProtectedOnly) continue;
     for (const o32 of [false, true]) {
       const s = specFor(row, o32);
       if (!s) continue;

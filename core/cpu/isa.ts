@@ -23,7 +23,7 @@
 export const enum Level { I8086 = 0, I186 = 1, I286 = 2, I386 = 3, I486 = 4, P5 = 5, P6 = 6 }
 
 /** The CPU level the interpreter implements; rows above it decode (for the disassembler) but raise #UD. */
-export const CPU_LEVEL = Level.I386;
+export const CPU_LEVEL = Level.P6;
 
 export const enum Attr {
   Lock = 1 << 0,
@@ -360,6 +360,7 @@ const TWO_BYTE_MAP = `
 0F 08   INVD       -         -        -      -       -       486
 0F 09   WBINVD     -         -        -      -       -       486
 0F 0B   UD2        -         -        -      -       -       P6
+0F 1F/0 NOP        Ev        r        -      -       -       P6
 0F 20   MOV        Rd,Cd     w,r      -      -       OSZAPC  386
 0F 21   MOV        Rd,Dd     w,r      -      -       OSZAPC  386
 0F 22   MOV        Cd,Rd     w,r      -      -       OSZAPC  386
@@ -367,6 +368,9 @@ const TWO_BYTE_MAP = `
 0F 30   WRMSR      -         -        -      -       -       P5
 0F 31   RDTSC      -         -        -      -       -       P5
 0F 32   RDMSR      -         -        -      -       -       P5
+0F 33   RDPMC      -         -        -      -       -       P6
+0F 34   SYSENTER   -         -        -      I       -       P6    jump
+0F 35   SYSEXIT    -         -        -      -       -       P6    jump
 0F 40+cc CMOVcc    Gv,Ev     w,r      cc     -       -       P6
 0F 80+cc Jcc       Jz        r        cc     -       -       386   jump
 0F 90+cc SETcc     Eb        w        cc     -       -       386
@@ -381,6 +385,8 @@ const TWO_BYTE_MAP = `
 0F AB   BTS        Ev,Gv     rw,r     -      C       OSAP    386   lock
 0F AC   SHRD       Ev,Gv,Ib  rw,r,r   -      OSZPC   A       386
 0F AD   SHRD       Ev,Gv,CL  rw,r,r   -      OSZPC   A       386
+0F AE/0 FXSAVE     M         w        -      -       -       P6
+0F AE/1 FXRSTOR    M         r        -      -       -       P6
 0F AF   IMUL       Gv,Ev     rw,r     -      OC      SZAP    386
 0F B0   CMPXCHG    Eb,Gb     rw,r     -      OSZAPC  -       486   lock
 0F B1   CMPXCHG    Ev,Gv     rw,r     -      OSZAPC  -       486   lock

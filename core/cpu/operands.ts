@@ -81,12 +81,12 @@ export function readE(c: CpuBase, size: number): number {
 export function writeE(c: CpuBase, size: number, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) setReg(c, size, m & 7, v);
-  else writeMem(c, size, c.eaLin(size >> 3), v);
+  else writeMem(c, size, c.eaLinW(size >> 3), v);
 }
 
 /**
- * Read-modify-write of the r/m operand: loadE returns the value and remembers where it came from
- * (rmwLin, -1 for a register); storeE writes back there.
+ * Read-modify-write of the r/m operand: loadE checks that it may be written, returns the value and
+ * remembers where it came from (rmwLin, -1 for a register); storeE writes back there.
  */
 export function loadE(c: CpuBase, size: number): number {
   const m = c.modrm;
@@ -94,7 +94,7 @@ export function loadE(c: CpuBase, size: number): number {
     c.rmwLin = -1;
     return getReg(c, size, m & 7);
   }
-  const lin = c.eaLin(size >> 3);
+  const lin = c.eaLinW(size >> 3);
   c.rmwLin = lin;
   return readMem(c, size, lin);
 }

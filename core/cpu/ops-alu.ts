@@ -33,7 +33,7 @@ function writes(op: number): boolean {
 /** op E, G */
 export function aluEG(c: CpuBase, op: number, size: number): void {
   const b = getReg(c, size, regField(c));
-  const r = alu(c, op, loadE(c, size), b, size);
+  const r = alu(c, op, writes(op) ? loadE(c, size) : readE(c, size), b, size);
   if (writes(op)) storeE(c, size, r);
 }
 
@@ -54,14 +54,14 @@ export function aluAccImm(c: CpuBase, op: number, size: number): void {
 
 /** op E, imm (the immediate follows the displacement) */
 export function aluEImm(c: CpuBase, op: number, size: number): void {
-  const a = loadE(c, size);
+  const a = writes(op) ? loadE(c, size) : readE(c, size);
   const r = alu(c, op, a, fetchImm(c, size), size);
   if (writes(op)) storeE(c, size, r);
 }
 
 /** op Ev, Ibs: a sign-extended byte immediate */
 export function aluEImm8s(c: CpuBase, op: number, size: number): void {
-  const a = loadE(c, size);
+  const a = writes(op) ? loadE(c, size) : readE(c, size);
   const b = signExtend(c.fetch8(), 8) & maskOf(size);
   const r = alu(c, op, a, b, size);
   if (writes(op)) storeE(c, size, r);

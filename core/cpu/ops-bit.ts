@@ -23,11 +23,12 @@ export function bitTest(c: CpuBase, op: number, size: number, immediate: number)
     const seg = c.eaSeg;
     if (immediate) {
       offset = c.fetch8();
-      lin = c.linear(seg, ea, bytes);
+      lin = op === BT ? c.linear(seg, ea, bytes) : c.linearW(seg, ea, bytes);
     } else {
       offset = signExtend(getReg(c, size, regField(c)), size);
       const moved = ea + (offset >> (size === 32 ? 5 : 4)) * bytes;
-      lin = c.linear(seg, c.a32 ? moved >>> 0 : moved & 0xffff, bytes);
+      const off = c.a32 ? moved >>> 0 : moved & 0xffff;
+      lin = op === BT ? c.linear(seg, off, bytes) : c.linearW(seg, off, bytes);
     }
     value = readMem(c, size, lin);
   }

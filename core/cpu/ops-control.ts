@@ -1,9 +1,12 @@
 /** Control transfer: Jcc JMP CALL RET (near and far), LOOP/LOOPE/LOOPNE/JCXZ, INT INT3 INTO INT1 IRET, BOUND, SETcc. */
-import { condition, lazyOF, lazyZF } from './flags.js';
+import { INT_ICEBP, INT_SOFTWARE, MODE_PROTECTED, MODE_REAL } from './arch.js';
+import { condition, IOPL, lazyOF, lazyZF } from './flags.js';
 import { type CpuBase, SEG_CS, SEG_SS, VEC_BP, VEC_BR, VEC_DB, VEC_GP, VEC_OF } from './cpu-base.js';
 import { getReg, readE, readMem, regField, signExtend, sizeOf, spec, type SpecFactory, writeE } from './operands.js';
 import { requireMemory } from './ops-move.js';
-import { POPF_MASK, push, writeFlags } from './ops-stack.js';
+import { IRETD_MASK, POPF_MASK, push, writeFlags } from './ops-stack.js';
+import { farCallProtected, farJumpProtected, farReturnProtected, iretProtected } from './pm-gates.js';
+import { requireV86Iopl } from './privilege.js';
 
 /** A relative displacement of 1, 2 or 4 bytes, sign-extended. */
 function fetchRel(c: CpuBase, bytes: number): number {
@@ -67,7 +70,8 @@ function farPointer(c: CpuBase, memory: number, size: number): number {
 
 export function jmpFar(c: CpuBase, memory: number, size: number): void {
   const off = farPointer(c, memory, size);
-  c.jumpFar(c.scratch[0], off);
+  if (c.mode === MODE_PROTECTED) farJumpProtected(c, c.scratch[0], off);
+  else c.jumpFar(c.scratch[0], off);
 }
 
 /** CALLF: both pushes happen before any register changes (a fault on the second leaves SP intact). */
@@ -75,10 +79,14 @@ export function callFar(c: CpuBase, memory: number, size: number): void {
   const bytes = size >> 3;
   const off = farPointer(c, memory, size);
   const sel = c.scratch[0];
+  if (c.mode === MODE_PROTECTED) {
+    farCallProtected(c, sel, off, size);
+    return;
+  }
   const sp1 = c.spAdd(c.sp(), -bytes);
   const sp2 = c.spAdd(sp1, -bytes);
-  const lin1 = c.linear(SEG_SS, sp1, bytes);
-  const lin2 = c.linear(SEG_SS, sp2, bytes);
+  const lin1 = c.linearW(SEG_SS, sp1, bytes);
+  const lin2 = c.linearW(SEG_SS, sp2, bytes);
   if (size === 32) {
     c.wr32(lin1, c.selectors[SEG_CS]);
     c.wr32(lin2, c.nextIp());
@@ -102,6 +110,10 @@ export function ret(c: CpuBase, size: number, withImm: number): void {
 export function retf(c: CpuBase, size: number, withImm: number): void {
   const bytes = size >> 3;
   const extra = withImm ? c.fetch16() : 0;
+  if (c.mode === MODE_PROTECTED) {
+    farReturnProtected(c, size, extra);
+    return;
+  }
   const off = size === 32 ? c.peek32(0) >>> 0 : c.peek16(0);
   const sel = size === 32 ? c.peek32(bytes) & 0xffff : c.peek16(bytes);
   c.addSp(2 * bytes + extra);
@@ -125,17 +137,33 @@ export function loop(c: CpuBase, kind: number): void {
   if (taken) c.jumpNear(c.ip + rel);
 }
 
-/** INT n / INT3 / INT1 (vector < 0: from the imm8): the return address is the next instruction. */
+/**
+ * INT n / INT3 / INT1 (vector < 0: from the imm8): the return address is the next instruction. In
+ * virtual-8086 mode INT n with IOPL < 3 is #GP(0) (to the monitor); INT3 and INT1 are not IOPL-sensitive.
+ */
 export function softwareInterrupt(c: CpuBase, vector: number): void {
-  c.interruptReal(vector < 0 ? c.fetch8() : vector, c.nextIp());
+  if (vector < 0) {
+    vector = c.fetch8();
+    requireV86Iopl(c);
+  }
+  c.interrupt(vector, c.nextIp(), 0, vector === VEC_DB ? INT_ICEBP : INT_SOFTWARE);
 }
 
 export function into(c: CpuBase): void {
-  if (lazyOF(c)) c.interruptReal(VEC_OF, c.nextIp());
+  if (lazyOF(c)) c.interrupt(VEC_OF, c.nextIp(), 0, INT_SOFTWARE);
 }
 
-/** IRET/IRETD in real mode: IP, CS, FLAGS from the stack. */
+/**
+ * IRET/IRETD. Real mode: IP, CS, FLAGS from the stack. Virtual-8086 mode: the same when IOPL is 3 (IOPL
+ * itself is kept), #GP(0) otherwise. Protected mode: pm-gates.ts.
+ */
 export function iret(c: CpuBase, size: number): void {
+  if (c.mode === MODE_PROTECTED) {
+    iretProtected(c, size);
+    return;
+  }
+  requireV86Iopl(c);
+  const keep = c.mode === MODE_REAL ? 0 : IOPL;
   if (size === 32) {
     const ip = c.peek32(0) >>> 0;
     const cs = c.peek32(4) & 0xffff;
@@ -143,7 +171,7 @@ export function iret(c: CpuBase, size: number): void {
     if (ip > c.csLimit) c.raise(VEC_GP);
     c.addSp(12);
     c.jumpFar(cs, ip);
-    writeFlags(c, flags, POPF_MASK);
+    writeFlags(c, flags, IRETD_MASK & ~keep);
     return;
   }
   const ip = c.peek16(0);
@@ -151,7 +179,7 @@ export function iret(c: CpuBase, size: number): void {
   const flags = c.peek16(4);
   c.addSp(6);
   c.jumpFar(cs, ip);
-  writeFlags(c, flags, POPF_MASK);
+  writeFlags(c, flags, POPF_MASK & ~keep);
 }
 
 /** BOUND Gv, Ma: #BR unless lower ≤ index ≤ upper (signed). */

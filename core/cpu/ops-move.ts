@@ -27,7 +27,7 @@ export function movRegImm(c: CpuBase, reg: number, size: number): void {
 export function movEImm(c: CpuBase, size: number): void {
   if (c.modrm >= 0xc0) setReg(c, size, c.modrm & 7, fetchImm(c, size));
   else {
-    const lin = c.eaLin(size >> 3);
+    const lin = c.eaLinW(size >> 3);
     writeMem(c, size, lin, fetchImm(c, size));
   }
 }
@@ -44,7 +44,7 @@ export function movAccMoffs(c: CpuBase, size: number): void {
 
 /** MOV [moffs], AL/eAX */
 export function movMoffsAcc(c: CpuBase, size: number): void {
-  writeMem(c, size, c.linear(c.dataSeg(), moffs(c), size >> 3), getReg(c, size, 0));
+  writeMem(c, size, c.linearW(c.dataSeg(), moffs(c), size >> 3), getReg(c, size, 0));
 }
 
 /** MOV r/m, Sreg: a register gets the selector zero-extended to the operand size; memory always 16 bits. */
@@ -53,7 +53,7 @@ export function movESreg(c: CpuBase, size: number): void {
   if (s > SEG_GS) c.raise(VEC_UD);
   const sel = c.selectors[s];
   if (c.modrm >= 0xc0) setReg(c, size, c.modrm & 7, sel);
-  else c.wr16(c.eaLin(2), sel);
+  else c.wr16(c.eaLinW(2), sel);
 }
 
 /** MOV Sreg, r/m16: CS cannot be loaded this way. */
@@ -159,6 +159,11 @@ export function salc(c: CpuBase): void {
 
 export function nop(_c: CpuBase): void {}
 
+/** NOP Ev (0F 1F /0, the P6's multi-byte NOP): the operand's address bytes are consumed, nothing is accessed. */
+export function nopE(c: CpuBase): void {
+  if (c.modrm < 0xc0) c.ea();
+}
+
 /** CMOVcc: the source is read (and may fault) whether or not the condition holds. */
 export function cmov(c: CpuBase, cc: number, size: number): void {
   const v = readE(c, size);
@@ -177,5 +182,5 @@ export const moveOps: Record<string, SpecFactory> = {
   MOV: mov, LEA: sized(lea), XCHG: xchg, MOVZX: extend(0), MOVSX: extend(1),
   LES: loadFarSpec(SEG_ES), LDS: loadFarSpec(SEG_DS), LSS: loadFarSpec(SEG_SS), LFS: loadFarSpec(SEG_FS), LGS: loadFarSpec(SEG_GS),
   XLAT: () => spec(xlat), CBW: byO32(cbw), CWD: byO32(cwd), LAHF: () => spec(lahf), SAHF: () => spec(sahf), SALC: () => spec(salc),
-  NOP: () => spec(nop), CMOVcc: (row, o32) => spec(cmov, row.cc, sizeOf(row.operands[0], o32)), BSWAP: (row) => spec(bswap, row.opcode & 7),
+  NOP: () => spec(nop), 'NOP Ev': () => spec(nopE), CMOVcc: (row, o32) => spec(cmov, row.cc, sizeOf(row.operands[0], o32)), BSWAP: (row) => spec(bswap, row.opcode & 7),
 };

@@ -1,12 +1,18 @@
 /** Stack instructions: PUSH POP (registers, memory, immediates, segment registers), PUSHA POPA, PUSHF POPF, ENTER LEAVE. */
-import { EFLAGS_INDEX, LZ_MASK, readFlags, RF, VM } from './flags.js';
+import { MODE_REAL } from './arch.js';
+import { AC, EFLAGS_INDEX, ID, IF, IOPL, LZ_MASK, readFlags, RF, VM } from './flags.js';
+import { iopl, requireV86Iopl } from './privilege.js';
 import { type CpuBase, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from './cpu-base.js';
 import { getReg, readE, setReg, signExtend, spec, type SpecFactory, writeE } from './operands.js';
 
 const SEGS: Record<string, number> = { ES: SEG_ES, CS: SEG_CS, SS: SEG_SS, DS: SEG_DS, FS: SEG_FS, GS: SEG_GS };
 
-/** EFLAGS bits POPF/IRET may change in real mode on a 386: the arithmetic flags, TF IF DF, IOPL, NT. */
+/** EFLAGS bits POPF/IRET may change in real mode: the arithmetic flags, TF IF DF, IOPL, NT. */
 export const POPF_MASK = 0x7fd5;
+/** POPFD adds AC and ID (VM, VIF, VIP are kept; RF is cleared). */
+export const POPFD_MASK = POPF_MASK | AC | ID;
+/** A real-mode (or virtual-8086) IRETD also restores RF. */
+export const IRETD_MASK = POPFD_MASK | RF;
 
 export function push(c: CpuBase, size: number, v: number): void {
   if (size === 32) c.push32(v);
@@ -94,8 +100,8 @@ const popOp: SpecFactory = (row, o32) => {
 };
 
 function writeStack(c: CpuBase, size: number, sp: number, v: number): void {
-  if (size === 32) c.wr32(c.linear(SEG_SS, sp, 4), v);
-  else c.wr16(c.linear(SEG_SS, sp, 2), v);
+  if (size === 32) c.wr32(c.linearW(SEG_SS, sp, 4), v);
+  else c.wr16(c.linearW(SEG_SS, sp, 2), v);
 }
 
 /** PUSHA/PUSHAD: AX CX DX BX, the original SP, BP SI DI; all or nothing. */
@@ -121,14 +127,27 @@ export function popa(c: CpuBase, size: number): void {
   c.addSp(8 * bytes);
 }
 
-/** PUSHF/PUSHFD: the image has VM and RF clear. */
+/** PUSHF/PUSHFD: the image has VM and RF clear. #GP(0) in virtual-8086 mode with IOPL < 3. */
 export function pushf(c: CpuBase, size: number): void {
+  requireV86Iopl(c);
   if (size === 32) c.push32(readFlags(c) & ~(RF | VM));
   else c.push16(readFlags(c) & 0xffff);
 }
 
+/**
+ * POPF/POPFD: IOPL changes only at CPL 0, IF only at CPL ≤ IOPL (silently kept otherwise); RF is
+ * cleared. #GP(0) in virtual-8086 mode with IOPL < 3.
+ */
 export function popf(c: CpuBase, size: number): void {
-  writeFlags(c, size === 32 ? c.pop32() : c.pop16(), POPF_MASK);
+  requireV86Iopl(c);
+  let mask = size === 32 ? POPFD_MASK : POPF_MASK;
+  if (c.mode !== MODE_REAL) {
+    if (c.cpl > 0) mask &= ~IOPL;
+    if (c.cpl > iopl(c)) mask &= ~IF;
+  }
+  const value = size === 32 ? c.pop32() : c.pop16();
+  c.st[EFLAGS_INDEX] &= ~RF;
+  writeFlags(c, value, mask);
 }
 
 /** ENTER Iw, Ib: make a stack frame with `level` nested frame pointers; everything written before registers change. */

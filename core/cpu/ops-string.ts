@@ -5,16 +5,13 @@
  * and the end of a time slice are not held off (the registers always hold the progress so far).
  */
 import { DF, EFLAGS_INDEX, LZ_RESULT } from './flags.js';
-import { Layout } from '../layout.js';
-import { PageKind } from '../memory.js';
 import { type CpuBase, SEG_ES } from './cpu-base.js';
 import { alu, ALU_CMP } from './ops-alu.js';
 import { getReg, readMem, setReg, sizeOf, spec, type SpecFactory, writeMem } from './operands.js';
+import { fastIndex } from './paging.js';
+import { checkIoPermission } from './privilege.js';
 
 const REP_BURST = 4096;
-const RAM = Layout.RAM;
-const RAM_KIND: number = PageKind.Ram;
-const ROM_KIND: number = PageKind.Rom;
 
 const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
 
@@ -37,7 +34,7 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
   switch (kind) {
     case MOVS: {
       const v = readMem(c, size, c.linear(c.dataSeg(), srcOffset(c), bytes));
-      writeMem(c, size, c.linear(SEG_ES, dstOffset(c), bytes), v);
+      writeMem(c, size, c.linearW(SEG_ES, dstOffset(c), bytes), v);
       advance(c, 6, delta);
       advance(c, 7, delta);
       return;
@@ -51,7 +48,7 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
       return;
     }
     case STOS:
-      writeMem(c, size, c.linear(SEG_ES, dstOffset(c), bytes), getReg(c, size, 0));
+      writeMem(c, size, c.linearW(SEG_ES, dstOffset(c), bytes), getReg(c, size, 0));
       advance(c, 7, delta);
       return;
     case LODS:
@@ -65,8 +62,9 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
       return;
     }
     case INS: {
-      const lin = c.linear(SEG_ES, dstOffset(c), bytes);
+      const lin = c.linearW(SEG_ES, dstOffset(c), bytes);
       const port = c.r16[4];
+      checkIoPermission(c, port, bytes);
       const v = size === 8 ? c.io.read8(port) : size === 16 ? c.io.read16(port) : c.io.read32(port);
       c.afterIo();
       writeMem(c, size, lin, v);
@@ -76,6 +74,7 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
     default: { // OUTS
       const v = readMem(c, size, c.linear(c.dataSeg(), srcOffset(c), bytes));
       const port = c.r16[4];
+      checkIoPermission(c, port, bytes);
       if (size === 8) c.io.write8(port, v);
       else if (size === 16) c.io.write16(port, v);
       else c.io.write32(port, v);
@@ -86,20 +85,20 @@ function iterate(c: CpuBase, kind: number, size: number, delta: number): void {
 }
 
 /**
- * Up to `max` forward MOVS/STOS elements that stay inside one page of each operand, below the segment
- * limit and the 16-bit offset wrap, with a RAM destination (and a RAM or ROM source): done directly on
- * the RAM bytes, element by element in order (so overlapping copies behave as on hardware). Returns how
- * many were done (0: take the one-element path, which handles faults and everything else).
+ * Up to `max` forward MOVS/STOS elements that stay inside one page of each operand, inside the segment
+ * bounds and below the 16-bit offset wrap, where the TLB already allows the fast path (a RAM destination,
+ * a RAM or ROM source): done directly on the RAM bytes, element by element in order (so overlapping copies
+ * behave as on hardware). Returns how many were done (0: take the one-element path, which handles faults,
+ * TLB misses and everything else).
  */
 function bulkForward(c: CpuBase, kind: number, size: number, max: number): number {
   const bytes = size >> 3;
   const dOff = dstOffset(c);
-  let n = elementsBefore(c, SEG_ES, dOff, bytes, max);
+  let n = elementsBefore(c, SEG_ES, dOff, c.segHiW[SEG_ES], bytes, max);
   if (n === 0) return 0;
-  const dPhys = c.translate((c.bases[SEG_ES] + dOff) >>> 0);
-  if (c.pageKind[dPhys >>> 12] !== RAM_KIND) return 0;
+  const d = fastIndex(c, (c.bases[SEG_ES] + dOff) >>> 0, true);
+  if (d < 0) return 0;
   const u8 = c.u8;
-  const d = RAM + dPhys;
   if (kind === STOS) {
     const v = getReg(c, size, 0);
     if (size === 8) u8.fill(v, d, d + n);
@@ -109,11 +108,10 @@ function bulkForward(c: CpuBase, kind: number, size: number, max: number): numbe
   }
   const seg = c.dataSeg();
   const sOff = srcOffset(c);
-  n = elementsBefore(c, seg, sOff, bytes, n);
+  n = elementsBefore(c, seg, sOff, c.segHiR[seg], bytes, n);
   if (n === 0) return 0;
-  const sPhys = c.translate((c.bases[seg] + sOff) >>> 0);
-  if (c.pageKind[sPhys >>> 12] > ROM_KIND) return 0;
-  const src = RAM + sPhys;
+  const src = fastIndex(c, (c.bases[seg] + sOff) >>> 0, false);
+  if (src < 0) return 0;
   // A destination less than one element above the source: each element is read before it is written,
   // which a byte loop would not reproduce; leave that to the one-element path.
   if (d > src && d - src < bytes) return 0;
@@ -124,11 +122,12 @@ function bulkForward(c: CpuBase, kind: number, size: number, max: number): numbe
   return n;
 }
 
-/** How many forward elements from seg:off fit before the page end, the segment limit and the offset wrap (at most `max`). */
-function elementsBefore(c: CpuBase, seg: number, off: number, bytes: number, max: number): number {
+/** How many forward elements from seg:off fit before the page end, the segment bound `hi` and the offset wrap (at most `max`). */
+function elementsBefore(c: CpuBase, seg: number, off: number, hi: number, bytes: number, max: number): number {
+  if (off < c.segLo[seg]) return 0;
   const lin = (c.bases[seg] + off) >>> 0;
   let room = 0x1000 - (lin & 0xfff);
-  const limitRoom = c.limits[seg] - off + 1;
+  const limitRoom = hi - off + 1;
   if (limitRoom < room) room = limitRoom;
   if (!c.a32 && 0x10000 - off < room) room = 0x10000 - off;
   const n = Math.floor(room / bytes);

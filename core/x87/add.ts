@@ -5,9 +5,8 @@ import {
   J_BIT,
   Rounding,
   SIGN,
-  Status,
   binaryNaNs,
-  isDenormalF80,
+  flagDenormals,
   normRoundPack,
   normalize,
   roundPack,
@@ -18,44 +17,36 @@ const TWO32 = 4294967296;
 
 /** a + b into c (FADD). */
 export function add(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   addParked(c, 0);
 }
 
 /** a − b into c (FSUB; FSUBR is sub with the operands swapped). */
 export function sub(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   addParked(c, SIGN);
 }
 
 /** a + (b with its sign flipped by `flip`), operands parked in c. */
 function addParked(c: F80Context, flip: number): void {
-  c.cc = 0;
   // NaNs keep their own sign, so flip b only after they are handled.
   if (binaryNaNs(c)) return;
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
+  const { aSE, aHi, aLo, bHi, bLo } = c;
   const bSE = c.bSE ^ flip;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
-  const aExp = aSE & EXP_MASK;
-  const bExp = bSE & EXP_MASK;
+  const aInf = (aSE & EXP_MASK) === EXP_MASK;
+  const bInf = (bSE & EXP_MASK) === EXP_MASK;
   const aSign = aSE >>> 15;
   const bSign = bSE >>> 15;
-  if (aExp === EXP_MASK || bExp === EXP_MASK) {
-    if (aExp === EXP_MASK && bExp === EXP_MASK && aSign !== bSign) {
+  if (aInf || bInf) {
+    if (aInf && bInf && aSign !== bSign) {
       c.invalid(); // ∞ − ∞
       return;
     }
-    if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
-    if (aExp === EXP_MASK) c.setResult(aSE, J_BIT, 0);
-    else c.setResult(bSE, J_BIT, 0);
+    flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
+    c.setResult(aInf ? aSE : bSE, J_BIT, 0);
     return;
   }
-  if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
+  flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
   const aZero = (aHi | aLo) === 0;
   const bZero = (bHi | bLo) === 0;
   if (aZero || bZero) {
@@ -72,43 +63,11 @@ function addParked(c: F80Context, flip: number): void {
     return;
   }
   normalize(c, aSE, aHi, aLo);
-  let ae = c.nExp;
-  let ah = c.nHi;
-  let al = c.nLo;
+  let { nExp: ae, nHi: ah, nLo: al } = c;
   normalize(c, bSE, bHi, bLo);
-  let be = c.nExp;
-  let bh = c.nHi;
-  let bl = c.nLo;
+  let { nExp: be, nHi: bh, nLo: bl } = c;
+  // Work from the larger magnitude (a after the swap); the result takes its sign.
   let sign = aSign;
-  if (aSign === bSign) {
-    if (ae < be) {
-      const te = ae, th = ah, tl = al;
-      ae = be;
-      ah = bh;
-      al = bl;
-      be = te;
-      bh = th;
-      bl = tl;
-    }
-    shiftRightJam96(c, bh, bl, 0, ae - be);
-    const ext = c.w0;
-    let lo = al + c.w1;
-    let hi = ah + c.w2;
-    if (lo >= TWO32) {
-      lo -= TWO32;
-      hi += 1;
-    }
-    if (hi < TWO32) {
-      roundPack(c, sign, ae, hi, lo, ext);
-      return;
-    }
-    // Carry out: shift the 97-bit sum right by one, keeping the lost bit sticky.
-    const e2 = ((ext >>> 1) | ((lo & 1) << 31) | (ext & 1)) >>> 0;
-    const l2 = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
-    roundPack(c, sign, ae + 1, (J_BIT | ((hi - TWO32) >>> 1)) >>> 0, l2, e2);
-    return;
-  }
-  // Opposite signs: subtract the smaller magnitude from the larger; the result takes the larger's sign.
   if (ae < be || (ae === be && (ah < bh || (ah === bh && al < bl)))) {
     const te = ae, th = ah, tl = al;
     ae = be;
@@ -118,23 +77,41 @@ function addParked(c: F80Context, flip: number): void {
     bh = th;
     bl = tl;
     sign = bSign;
-  } else if (ae === be && ah === bh && al === bl) {
-    c.setResult(c.rc === Rounding.DOWN ? SIGN : 0, 0, 0);
+  } else if (aSign !== bSign && ae === be && ah === bh && al === bl) {
+    c.setResult(c.rc === Rounding.DOWN ? SIGN : 0, 0, 0); // x − x
     return;
   }
   shiftRightJam96(c, bh, bl, 0, ae - be);
-  let ext = -c.w0;
-  let borrow = 0;
-  if (ext < 0) {
-    ext += TWO32;
-    borrow = 1;
+  if (aSign !== bSign) {
+    // Opposite signs: subtract the smaller magnitude from the larger.
+    let ext = -c.w0;
+    let borrow = 0;
+    if (ext < 0) {
+      ext += TWO32;
+      borrow = 1;
+    }
+    let lo = al - c.w1 - borrow;
+    borrow = 0;
+    if (lo < 0) {
+      lo += TWO32;
+      borrow = 1;
+    }
+    normRoundPack(c, sign, ae, ah - c.w2 - borrow, lo, ext, c.precBits);
+    return;
   }
-  let lo = al - c.w1 - borrow;
-  borrow = 0;
-  if (lo < 0) {
-    lo += TWO32;
-    borrow = 1;
+  const ext = c.w0;
+  let lo = al + c.w1;
+  let hi = ah + c.w2;
+  if (lo >= TWO32) {
+    lo -= TWO32;
+    hi += 1;
   }
-  const hi = ah - c.w2 - borrow;
-  normRoundPack(c, sign, ae, hi, lo, ext, c.precBits);
+  if (hi < TWO32) {
+    roundPack(c, sign, ae, hi, lo, ext);
+    return;
+  }
+  // Carry out: shift the 97-bit sum right by one, keeping the lost bit sticky.
+  const e2 = ((ext >>> 1) | ((lo & 1) << 31) | (ext & 1)) >>> 0;
+  const l2 = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+  roundPack(c, sign, ae + 1, (J_BIT | ((hi - TWO32) >>> 1)) >>> 0, l2, e2);
 }

@@ -2,7 +2,7 @@
  * FBLD / FBSTP: 10-byte packed BCD — 18 digits, two per byte, least significant byte first, then a
  * sign byte (bit 7). The BCD indefinite stored on IE is FFFF C000 0000 0000 0000.
  */
-import { EXP_BIAS, EXP_MASK, F80Context, Status, isUnsupportedF80, mul32, normRoundPack } from './f80.js';
+import { EXP_MASK, F80Context, Status, isUnsupportedF80, mul32, packInteger } from './f80.js';
 import { integerPart } from './convert.js';
 
 const TWO32 = 4294967296;
@@ -31,7 +31,7 @@ export function loadBcd(c: F80Context, m: Uint8Array, off: number): void {
     lo -= TWO32;
     hi += 1;
   }
-  normRoundPack(c, m[off + 9]! >> 7, EXP_BIAS + 63, hi, lo, 0, 64);
+  packInteger(c, m[off + 9]! >> 7, hi, lo);
 }
 
 /** FBSTP: round under RC; NaN, ∞, unsupported or more than 18 digits store the indefinite with IE. */

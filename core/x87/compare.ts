@@ -3,7 +3,18 @@
  * 000 greater, 001 less, 100 equal, 111 unordered — which FCOMI/FUCOMI map to ZF PF CF the same way.
  * FCOM signals IE for any NaN; FUCOM only for signalling NaNs. Unsupported encodings always signal.
  */
-import { EXP_MASK, F80Context, Status, isDenormalF80, isNaNF80, isSNaNF80, isUnsupportedF80, normalize } from './f80.js';
+import {
+  EXP_MASK,
+  F80Context,
+  Status,
+  compareMagnitudes,
+  flagDenormals,
+  isNaNF80,
+  isSNaNF80,
+  isUnsupportedF80,
+  isZeroF80,
+  normalizeOperands,
+} from './f80.js';
 
 export const CC_GREATER = 0;
 export const CC_LESS = Status.C0;
@@ -21,27 +32,20 @@ export function compare(
   bLo: number,
   quiet: boolean,
 ): number {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   return compareParked(c, quiet);
 }
 
 function compareParked(c: F80Context, quiet: boolean): number {
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
-  const bSE = c.bSE;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
   let cc: number;
-  if (isUnsupportedF80(aSE, aHi) || isUnsupportedF80(bSE, bHi)) {
+  if (isUnsupportedF80(c.aSE, c.aHi) || isUnsupportedF80(c.bSE, c.bHi)) {
     c.flags |= Status.IE;
     cc = CC_UNORDERED;
-  } else if (isNaNF80(aSE, aHi, aLo) || isNaNF80(bSE, bHi, bLo)) {
-    if (!quiet || isSNaNF80(aSE, aHi, aLo) || isSNaNF80(bSE, bHi, bLo)) c.flags |= Status.IE;
+  } else if (isNaNF80(c.aSE, c.aHi, c.aLo) || isNaNF80(c.bSE, c.bHi, c.bLo)) {
+    if (!quiet || isSNaNF80(c.aSE, c.aHi, c.aLo) || isSNaNF80(c.bSE, c.bHi, c.bLo)) c.flags |= Status.IE;
     cc = CC_UNORDERED;
   } else {
-    if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
+    flagDenormals(c, c.aSE, c.aHi, c.aLo, c.bSE, c.bHi, c.bLo);
     cc = orderOf(c);
   }
   c.cc = cc;
@@ -50,33 +54,19 @@ function compareParked(c: F80Context, quiet: boolean): number {
 
 /** Ordered comparison of the parked operands, two non-NaN supported values. */
 function orderOf(c: F80Context): number {
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
-  const bSE = c.bSE;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
-  const aZero = (aSE & EXP_MASK) === 0 && (aHi | aLo) === 0;
-  const bZero = (bSE & EXP_MASK) === 0 && (bHi | bLo) === 0;
+  const aZero = isZeroF80(c.aSE, c.aHi, c.aLo);
+  const bZero = isZeroF80(c.bSE, c.bHi, c.bLo);
   if (aZero && bZero) return CC_EQUAL; // +0 = −0
-  const aNeg = aSE >>> 15;
-  const bNeg = bSE >>> 15;
+  const aNeg = c.aSE >>> 15;
+  const bNeg = c.bSE >>> 15;
   if (aZero) return bNeg ? CC_GREATER : CC_LESS;
   if (bZero) return aNeg ? CC_LESS : CC_GREATER;
   if (aNeg !== bNeg) return aNeg ? CC_LESS : CC_GREATER;
   // Same sign: compare magnitudes (normalised, so pseudo-denormals compare by value).
-  normalize(c, aSE, aHi, aLo);
-  const ae = c.nExp;
-  const ah = c.nHi;
-  const al = c.nLo;
-  normalize(c, bSE, bHi, bLo);
-  let m: number;
-  if (ae !== c.nExp) m = ae > c.nExp ? 1 : -1;
-  else if (ah !== c.nHi) m = ah > c.nHi ? 1 : -1;
-  else if (al !== c.nLo) m = al > c.nLo ? 1 : -1;
-  else return CC_EQUAL;
-  if (aNeg) m = -m;
-  return m > 0 ? CC_GREATER : CC_LESS;
+  normalizeOperands(c);
+  const m = compareMagnitudes(c);
+  if (m === 0) return CC_EQUAL;
+  return (aNeg ? -m : m) > 0 ? CC_GREATER : CC_LESS;
 }
 
 /** a = b, quiet (IE only for signalling NaNs), as IEEE compareQuietEqual. */

@@ -11,13 +11,14 @@ import {
   SIGN,
   Status,
   isDenormalF80,
-  isNaNF80,
   isUnsupportedF80,
-  normRoundPack,
+  isZeroF80,
   normalize,
+  packInteger,
   propagateNaN1,
   roundPackTo,
   roundsUp,
+  unaryNaNs,
 } from './f80.js';
 
 const TWO32 = 4294967296;
@@ -28,9 +29,7 @@ const TWO32 = 4294967296;
  * 2^64 or more (too large for any x87 integer format; the value is then already integral).
  */
 export function integerPart(c: F80Context): number {
-  const se = c.aSE;
-  const hi = c.aHi;
-  const lo = c.aLo;
+  const { aSE: se, aHi: hi, aLo: lo } = c;
   const sign = se >>> 15;
   const e = Math.max(se & EXP_MASK, 1) - EXP_BIAS; // unbiased; denormals share the smallest normal's scale
   if ((hi | lo) === 0) {
@@ -98,18 +97,11 @@ export function roundToInt(c: F80Context, se: number, hi: number, lo: number): v
 }
 
 function roundToIntParked(c: F80Context): void {
-  const se = c.aSE;
-  const hi = c.aHi;
-  const lo = c.aLo;
-  c.cc = 0;
-  if (isUnsupportedF80(se, hi)) {
-    c.invalid();
-    return;
-  }
+  const { aSE: se, aHi: hi, aLo: lo } = c;
+  if (unaryNaNs(c, se, hi, lo)) return;
   const exp = se & EXP_MASK;
   if (exp === EXP_MASK) {
-    if (isNaNF80(se, hi, lo)) propagateNaN1(c, se, hi, lo);
-    else c.setResult(se, hi, lo);
+    c.setResult(se, hi, lo); // ±∞
     return;
   }
   if (isDenormalF80(se, hi, lo)) c.flags |= Status.DE;
@@ -118,7 +110,7 @@ function roundToIntParked(c: F80Context): void {
     c.setResult(se, hi, lo); // already integral
     return;
   }
-  normRoundPack(c, se >>> 15, EXP_BIAS + 63, c.nHi, c.nLo, 0, 64);
+  packInteger(c, se >>> 15, c.nHi, c.nLo);
   if (outcome > 0) c.flags |= Status.PE;
   c.cc = outcome === 2 ? Status.C1 : 0;
 }
@@ -190,7 +182,7 @@ export function toI64(c: F80Context, se: number, hi: number, lo: number): void {
 export function fromI32(c: F80Context, v: number): void {
   c.cc = 0;
   const neg = v < 0 ? 1 : 0;
-  normRoundPack(c, neg, EXP_BIAS + 63, 0, neg ? -v : v, 0, 64);
+  packInteger(c, neg, 0, neg ? -v : v);
 }
 
 /** FILD m64: exact; hi:lo is the two's-complement value. */
@@ -201,7 +193,7 @@ export function fromI64(c: F80Context, hi: number, lo: number): void {
     lo = lo === 0 ? 0 : TWO32 - lo;
     hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
   }
-  normRoundPack(c, neg, EXP_BIAS + 63, hi >>> 0, lo >>> 0, 0, 64);
+  packInteger(c, neg, hi >>> 0, lo >>> 0);
 }
 
 /** FLD m32: exact; SNaN → IE and quieted, denormal → DE. */
@@ -260,9 +252,7 @@ export function fromF64(c: F80Context, hi: number, lo: number): void {
  * or rounds a finite value into c (se: biased target exponent, hi:lo: significand) and returns 0.
  */
 function storeFront(c: F80Context, bias: number, prec: number, maxExp: number): number {
-  const se = c.aSE;
-  const hi = c.aHi;
-  const lo = c.aLo;
+  const { aSE: se, aHi: hi, aLo: lo } = c;
   c.cc = 0;
   const exp = se & EXP_MASK;
   if (isUnsupportedF80(se, hi)) {
@@ -279,7 +269,7 @@ function storeFront(c: F80Context, bias: number, prec: number, maxExp: number): 
     }
     return 1;
   }
-  if (exp === 0 && (hi | lo) === 0) {
+  if (isZeroF80(se, hi, lo)) {
     c.nExp = 0;
     return 1;
   }

@@ -7,7 +7,8 @@ import {
   SIGN,
   Status,
   binaryNaNs,
-  isDenormalF80,
+  flagDenormals,
+  isZeroF80,
   mul32,
   normalize,
   roundPack,
@@ -20,47 +21,34 @@ const POW2: readonly number[] = Array.from({ length: 33 }, (_, k) => 2 ** k);
 
 /** a × b into c (FMUL). */
 export function mul(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   mulParked(c);
 }
 
 function mulParked(c: F80Context): void {
-  c.cc = 0;
   if (binaryNaNs(c)) return;
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
-  const bSE = c.bSE;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
+  const { aSE, aHi, aLo, bSE, bHi, bLo } = c;
   const sign = ((aSE ^ bSE) >>> 15) & 1;
-  const aExp = aSE & EXP_MASK;
-  const bExp = bSE & EXP_MASK;
-  const aZero = aExp === 0 && (aHi | aLo) === 0;
-  const bZero = bExp === 0 && (bHi | bLo) === 0;
-  if (aExp === EXP_MASK || bExp === EXP_MASK) {
+  const aZero = isZeroF80(aSE, aHi, aLo);
+  const bZero = isZeroF80(bSE, bHi, bLo);
+  if ((aSE & EXP_MASK) === EXP_MASK || (bSE & EXP_MASK) === EXP_MASK) {
     if (aZero || bZero) {
       c.invalid(); // ∞ × 0
       return;
     }
-    if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
+    flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
     c.setResult((sign ? SIGN : 0) | EXP_MASK, J_BIT, 0);
     return;
   }
-  if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
+  flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
   if (aZero || bZero) {
     c.setResult(sign ? SIGN : 0, 0, 0);
     return;
   }
   normalize(c, aSE, aHi, aLo);
-  const ae = c.nExp;
-  const ah = c.nHi;
-  const al = c.nLo;
+  const { nExp: ae, nHi: ah, nLo: al } = c;
   normalize(c, bSE, bHi, bLo);
-  const be = c.nExp;
-  const bh = c.nHi;
-  const bl = c.nLo;
+  const { nExp: be, nHi: bh, nLo: bl } = c;
   // 128-bit product in four words p3:p2:p1:p0.
   const p0 = mul32(c, al, bl);
   const ll = c.mulHi;
@@ -96,41 +84,29 @@ function mulParked(c: F80Context): void {
 
 /** a ÷ b into c (FDIV; FDIVR is div with the operands swapped). */
 export function div(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   divParked(c);
 }
 
 function divParked(c: F80Context): void {
-  c.cc = 0;
   if (binaryNaNs(c)) return;
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
-  const bSE = c.bSE;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
+  const { aSE, aHi, aLo, bSE, bHi, bLo } = c;
   const sign = ((aSE ^ bSE) >>> 15) & 1;
   const s = sign ? SIGN : 0;
-  const aExp = aSE & EXP_MASK;
-  const bExp = bSE & EXP_MASK;
-  const aZero = aExp === 0 && (aHi | aLo) === 0;
-  const bZero = bExp === 0 && (bHi | bLo) === 0;
-  if (aExp === EXP_MASK) {
-    if (bExp === EXP_MASK) {
+  const aInf = (aSE & EXP_MASK) === EXP_MASK;
+  const bInf = (bSE & EXP_MASK) === EXP_MASK;
+  const aZero = isZeroF80(aSE, aHi, aLo);
+  if (aInf || bInf) {
+    if (aInf && bInf) {
       c.invalid(); // ∞ / ∞
       return;
     }
-    if (isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
-    c.setResult(s | EXP_MASK, J_BIT, 0);
+    flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
+    if (aInf) c.setResult(s | EXP_MASK, J_BIT, 0);
+    else c.setResult(s, 0, 0);
     return;
   }
-  if (bExp === EXP_MASK) {
-    if (isDenormalF80(aSE, aHi, aLo)) c.flags |= Status.DE;
-    c.setResult(s, 0, 0);
-    return;
-  }
-  if (bZero) {
+  if (isZeroF80(bSE, bHi, bLo)) {
     if (aZero) {
       c.invalid(); // 0 / 0
       return;
@@ -139,19 +115,17 @@ function divParked(c: F80Context): void {
     c.setResult(s | EXP_MASK, J_BIT, 0);
     return;
   }
-  if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
+  flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
   if (aZero) {
     c.setResult(s, 0, 0);
     return;
   }
   normalize(c, aSE, aHi, aLo);
-  let exp = c.nExp;
-  let rh = c.nHi;
-  let rl = c.nLo;
+  const ae = c.nExp;
+  let { nHi: rh, nLo: rl } = c;
   normalize(c, bSE, bHi, bLo);
-  exp = exp - c.nExp + EXP_BIAS;
-  const bh = c.nHi;
-  const bl = c.nLo;
+  const { nExp: be, nHi: bh, nLo: bl } = c;
+  const exp = ae - be + EXP_BIAS;
   // Quotient = q0 . d1 d2 d3 (32-bit digits), remainder kept below b throughout.
   let q0 = 0;
   if (rh > bh || (rh === bh && rl >= bl)) {

@@ -10,7 +10,8 @@ import {
   F80Context,
   Status,
   binaryNaNs,
-  isDenormalF80,
+  flagDenormals,
+  isZeroF80,
   normRoundPack,
   normalize,
 } from './f80.js';
@@ -20,22 +21,19 @@ const TWO32 = 4294967296;
 
 /** FPREM: ST(0) = a − b × trunc(a / b), C2 = incomplete, C0 C3 C1 = quotient bits 2 1 0. */
 export function fprem(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   partialRemainder(c, false);
 }
 
 /** FPREM1: as FPREM with the quotient rounded to nearest-even when complete. */
 export function fprem1(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   partialRemainder(c, true);
 }
 
 /** The IEEE remainder in one call: FPREM1 repeated until complete. Flags accumulate over the steps. */
 export function remainder(c: F80Context, aSE: number, aHi: number, aLo: number, bSE: number, bHi: number, bLo: number): void {
-  c.setA(aSE, aHi, aLo);
-  c.setB(bSE, bHi, bLo);
+  c.setOperands(aSE, aHi, aLo, bSE, bHi, bLo);
   partialRemainder(c, true);
   while (c.cc & Status.C2) {
     c.setA(c.se, c.hi, c.lo);
@@ -50,36 +48,23 @@ function quotientFlags(q: number): number {
 
 /** One FPREM/FPREM1 step on the parked operands. */
 function partialRemainder(c: F80Context, nearest: boolean): void {
-  c.cc = 0;
   if (binaryNaNs(c)) return;
-  const aSE = c.aSE;
-  const aHi = c.aHi;
-  const aLo = c.aLo;
-  const bSE = c.bSE;
-  const bHi = c.bHi;
-  const bLo = c.bLo;
-  const aExp = aSE & EXP_MASK;
-  const bExp = bSE & EXP_MASK;
-  const aZero = aExp === 0 && (aHi | aLo) === 0;
-  const bZero = bExp === 0 && (bHi | bLo) === 0;
-  if (aExp === EXP_MASK || bZero) {
+  const { aSE, aHi, aLo, bSE, bHi, bLo } = c;
+  if ((aSE & EXP_MASK) === EXP_MASK || isZeroF80(bSE, bHi, bLo)) {
     c.invalid(); // ∞ rem y, x rem 0
     return;
   }
-  if (isDenormalF80(aSE, aHi, aLo) || isDenormalF80(bSE, bHi, bLo)) c.flags |= Status.DE;
-  if (bExp === EXP_MASK || aZero) {
+  flagDenormals(c, aSE, aHi, aLo, bSE, bHi, bLo);
+  if ((bSE & EXP_MASK) === EXP_MASK || isZeroF80(aSE, aHi, aLo)) {
     c.setResult(aSE, aHi, aLo); // x rem ∞ = x, 0 rem y = 0
     return;
   }
   const aSign = aSE >>> 15;
   normalize(c, aSE, aHi, aLo);
   const ae = c.nExp;
-  let rh = c.nHi;
-  let rl = c.nLo;
+  let { nHi: rh, nLo: rl } = c;
   normalize(c, bSE, bHi, bLo);
-  const be = c.nExp;
-  const bh = c.nHi;
-  const bl = c.nLo;
+  const { nExp: be, nHi: bh, nLo: bl } = c;
   const d = ae - be;
   if (d < 0) {
     // |a| < |b|: the truncated quotient is 0. Rounded, it is 1 only if |a| > |b|/2 (d = −1, sig a > sig b).

@@ -1,17 +1,5 @@
 /** FSQRT: a double-precision estimate of the 64-bit root, one Newton step, then exact correction. */
-import {
-  EXP_BIAS,
-  EXP_MASK,
-  F80Context,
-  Status,
-  isDenormalF80,
-  isNaNF80,
-  isUnsupportedF80,
-  mul32,
-  normalize,
-  propagateNaN1,
-  roundPack,
-} from './f80.js';
+import { EXP_BIAS, EXP_MASK, F80Context, Status, isDenormalF80, isZeroF80, mul32, normalize, roundPack, unaryNaNs } from './f80.js';
 
 const TWO32 = 4294967296;
 const TWO64 = TWO32 * TWO32;
@@ -25,20 +13,9 @@ export function sqrt(c: F80Context, se: number, hi: number, lo: number): void {
 }
 
 function sqrtParked(c: F80Context): void {
-  const se = c.aSE;
-  const hi = c.aHi;
-  const lo = c.aLo;
-  c.cc = 0;
-  if (isUnsupportedF80(se, hi)) {
-    c.invalid();
-    return;
-  }
-  if (isNaNF80(se, hi, lo)) {
-    propagateNaN1(c, se, hi, lo);
-    return;
-  }
-  const exp = se & EXP_MASK;
-  if (exp === 0 && (hi | lo) === 0) {
+  const { aSE: se, aHi: hi, aLo: lo } = c;
+  if (unaryNaNs(c, se, hi, lo)) return;
+  if (isZeroF80(se, hi, lo)) {
     c.setResult(se, 0, 0); // √±0 = ±0
     return;
   }
@@ -46,7 +23,7 @@ function sqrtParked(c: F80Context): void {
     c.invalid(); // negative, including −∞
     return;
   }
-  if (exp === EXP_MASK) {
+  if ((se & EXP_MASK) === EXP_MASK) {
     c.setResult(se, hi, lo); // √+∞
     return;
   }

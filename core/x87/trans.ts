@@ -15,11 +15,13 @@ import {
   SIGN,
   Status,
   binaryNaNs,
+  flagDenormals,
   isDenormalF80,
-  isNaNF80,
-  isUnsupportedF80,
-  propagateNaN1,
-  roundPackTo,
+  isInfF80,
+  isOneF80,
+  isZeroF80,
+  roundPack64,
+  unaryNaNs,
 } from './f80.js';
 import {
   Wide,
@@ -68,7 +70,7 @@ export function loadConstant(c: F80Context, k: number): void {
   }
   const v = CONST_WORDS[k]!;
   const flags = c.flags;
-  roundPackTo(c, 0, v[0]! + EXP_BIAS, v[1]!, v[2]!, v[3]!, 64, 0x7ffe);
+  roundPack64(c, 0, v[0]! + EXP_BIAS, v[1]!, v[2]!, v[3]!);
   c.flags = flags;
   c.cc = 0;
 }
@@ -108,22 +110,6 @@ function wideOf(c: F80Context): Wide {
   return w;
 }
 
-/** Front of the one-operand functions: unsupported → IE; NaN → propagated. True if c has the result. */
-function unaryNaN(c: F80Context, se: number, hi: number, lo: number): boolean {
-  if (isUnsupportedF80(se, hi)) {
-    c.invalid();
-    return true;
-  }
-  if (isNaNF80(se, hi, lo)) {
-    propagateNaN1(c, se, hi, lo);
-    return true;
-  }
-  return false;
-}
-
-const isZero = (se: number, hi: number, lo: number): boolean => (se & EXP_MASK) === 0 && (hi | lo) === 0;
-const isInf = (se: number, hi: number): boolean => (se & EXP_MASK) === EXP_MASK && hi === J_BIT;
-
 /** A double approximation of a finite f80 (for choosing paths only). */
 function approx(se: number, hi: number): number {
   const e = Math.max(se & EXP_MASK, 1) - EXP_BIAS;
@@ -144,19 +130,18 @@ function expm1W(w: Wide, d: number, t: number): void {
 
 /** F2XM1: 2^x − 1 (x in [−1, 1] architecturally; others are computed too). */
 export function f2xm1(c: F80Context, se: number, hi: number, lo: number): void {
-  c.cc = 0;
-  if (unaryNaN(c, se, hi, lo)) return;
-  if (isZero(se, hi, lo)) {
+  if (unaryNaNs(c, se, hi, lo)) return;
+  if (isZeroF80(se, hi, lo)) {
     c.setResult(se, 0, 0);
     return;
   }
-  if (isInf(se, hi)) {
+  if (isInfF80(se, hi, lo)) {
     if (se & SIGN) c.setResult(0xbfff, J_BIT, 0); // 2^−∞ − 1 = −1
     else c.setResult(se, hi, lo);
     return;
   }
   if (isDenormalF80(se, hi, lo)) c.flags |= Status.DE;
-  if ((se & EXP_MASK) === EXP_BIAS && hi === J_BIT && lo === 0) {
+  if (isOneF80(se, hi, lo)) {
     if (se & SIGN) c.setResult(0xbffe, J_BIT, 0); // 2^−1 − 1 = −0.5, exact
     else c.setResult(0x3fff, J_BIT, 0); // 2^1 − 1 = 1, exact
     return;
@@ -212,14 +197,12 @@ function atanhSeries(w: Wide, d: number, s: number): void {
  * x < 0 → IE; x = ±0 → ZE and ∓∞ for finite y ≠ 0; 0 × ∞ forms → IE.
  */
 export function fyl2x(c: F80Context, xSE: number, xHi: number, xLo: number, ySE: number, yHi: number, yLo: number): void {
-  c.setA(xSE, xHi, xLo);
-  c.setB(ySE, yHi, yLo);
-  c.cc = 0;
+  c.setOperands(xSE, xHi, xLo, ySE, yHi, yLo);
   if (binaryNaNs(c)) return;
   const ySign = ySE & SIGN;
-  const yZero = isZero(ySE, yHi, yLo);
-  const yInf = isInf(ySE, yHi);
-  const xZero = isZero(xSE, xHi, xLo);
+  const yZero = isZeroF80(ySE, yHi, yLo);
+  const yInf = isInfF80(ySE, yHi, yLo);
+  const xZero = isZeroF80(xSE, xHi, xLo);
   if (xSE & SIGN && !xZero) {
     c.invalid(); // log of a negative number
     return;
@@ -232,8 +215,8 @@ export function fyl2x(c: F80Context, xSE: number, xHi: number, xLo: number, ySE:
     }
     return;
   }
-  const xOne = (xSE & EXP_MASK) === EXP_BIAS && xHi === J_BIT && xLo === 0;
-  if (isInf(xSE, xHi)) {
+  const xOne = isOneF80(xSE, xHi, xLo);
+  if (isInfF80(xSE, xHi, xLo)) {
     if (yZero) c.invalid();
     else c.setResult(ySign | EXP_MASK, J_BIT, 0);
     return;
@@ -245,7 +228,7 @@ export function fyl2x(c: F80Context, xSE: number, xHi: number, xLo: number, ySE:
     else c.setResult((ySign ^ logNeg) | EXP_MASK, J_BIT, 0);
     return;
   }
-  if (isDenormalF80(xSE, xHi, xLo) || isDenormalF80(ySE, yHi, yLo)) c.flags |= Status.DE;
+  flagDenormals(c, xSE, xHi, xLo, ySE, yHi, yLo);
   if (yZero || xOne) {
     c.setResult(xOne ? ySign : ySign ^ logNeg, 0, 0);
     return;
@@ -260,19 +243,17 @@ export function fyl2x(c: F80Context, xSE: number, xHi: number, xLo: number, ySE:
 
 /** FYL2XP1: y × log2(1 + x) (x = ST(0), |x| < 1 − √2/2 architecturally; the result replaces ST(1)). */
 export function fyl2xp1(c: F80Context, xSE: number, xHi: number, xLo: number, ySE: number, yHi: number, yLo: number): void {
-  c.setA(xSE, xHi, xLo);
-  c.setB(ySE, yHi, yLo);
-  c.cc = 0;
+  c.setOperands(xSE, xHi, xLo, ySE, yHi, yLo);
   if (binaryNaNs(c)) return;
-  const xZero = isZero(xSE, xHi, xLo);
-  const yZero = isZero(ySE, yHi, yLo);
-  const xInf = isInf(xSE, xHi);
-  const yInf = isInf(ySE, yHi);
+  const xZero = isZeroF80(xSE, xHi, xLo);
+  const yZero = isZeroF80(ySE, yHi, yLo);
+  const xInf = isInfF80(xSE, xHi, xLo);
+  const yInf = isInfF80(ySE, yHi, yLo);
   if ((xZero && yInf) || (yZero && xInf) || (xInf && xSE & SIGN)) {
     c.invalid();
     return;
   }
-  if (isDenormalF80(xSE, xHi, xLo) || isDenormalF80(ySE, yHi, yLo)) c.flags |= Status.DE;
+  flagDenormals(c, xSE, xHi, xLo, ySE, yHi, yLo);
   const sign = (xSE ^ ySE) & SIGN; // log2(1 + x) has x's sign
   if (xZero || yZero) {
     c.setResult(sign, 0, 0);
@@ -327,18 +308,16 @@ function atanW(w: Wide, d: number, z: number): void {
 
 /** FPATAN: atan2(y, x) with x = ST(0), y = ST(1) (the result replaces ST(1)); IEEE atan2 special cases. */
 export function fpatan(c: F80Context, xSE: number, xHi: number, xLo: number, ySE: number, yHi: number, yLo: number): void {
-  c.setA(xSE, xHi, xLo);
-  c.setB(ySE, yHi, yLo);
-  c.cc = 0;
+  c.setOperands(xSE, xHi, xLo, ySE, yHi, yLo);
   if (binaryNaNs(c)) return;
   const w = wideOf(c);
   const yNeg = (ySE & SIGN) !== 0 ? 1 : 0;
   const xNeg = (xSE & SIGN) !== 0;
-  const yZero = isZero(ySE, yHi, yLo);
-  const xZero = isZero(xSE, xHi, xLo);
-  const yInf = isInf(ySE, yHi);
-  const xInf = isInf(xSE, xHi);
-  if (isDenormalF80(xSE, xHi, xLo) || isDenormalF80(ySE, yHi, yLo)) c.flags |= Status.DE;
+  const yZero = isZeroF80(ySE, yHi, yLo);
+  const xZero = isZeroF80(xSE, xHi, xLo);
+  const yInf = isInfF80(ySE, yHi, yLo);
+  const xInf = isInfF80(xSE, xHi, xLo);
+  flagDenormals(c, xSE, xHi, xLo, ySE, yHi, yLo);
   if (yZero || xZero || yInf || xInf) {
     // Multiples of π/4: 0, 1 (π/4), 2 (π/2), 3 (3π/4), 4 (π).
     let quarters: number;
@@ -419,31 +398,24 @@ const TAN = 4;
  * the requested functions into c (the first into se/hi/lo, cos into se2/hi2/lo2 for FSINCOS).
  */
 function trig(c: F80Context, se: number, hi: number, lo: number, which: number): boolean {
-  c.cc = 0;
-  if (unaryNaN(c, se, hi, lo)) {
-    c.se2 = c.se;
-    c.hi2 = c.hi;
-    c.lo2 = c.lo;
+  if (unaryNaNs(c, se, hi, lo)) {
+    c.copyResultTo2();
     return true;
   }
   if ((se & EXP_MASK) === EXP_MASK) {
     c.invalid(); // ±∞
-    c.se2 = c.se;
-    c.hi2 = c.hi;
-    c.lo2 = c.lo;
+    c.copyResultTo2();
     return true;
   }
   if ((se & EXP_MASK) >= EXP_BIAS + 63) {
     c.cc = Status.C2; // out of range: the operand stays, software reduces it (e.g. with FPREM)
     return false;
   }
-  if (isZero(se, hi, lo)) {
+  if (isZeroF80(se, hi, lo)) {
     // sin ±0 = ±0, tan ±0 = ±0, cos ±0 = 1, all exact
     if (which === COS) c.setResult(0x3fff, J_BIT, 0);
     else c.setResult(se, 0, 0);
-    c.se2 = 0x3fff;
-    c.hi2 = J_BIT;
-    c.lo2 = 0;
+    c.setResult2(0x3fff, J_BIT, 0);
     return true;
   }
   if (isDenormalF80(se, hi, lo)) c.flags |= Status.DE;
@@ -475,9 +447,7 @@ function trig(c: F80Context, se: number, hi: number, lo: number, which: number):
     const sHi = c.hi;
     const sLo = c.lo;
     toF80(c, w, B);
-    c.se2 = c.se;
-    c.hi2 = c.hi;
-    c.lo2 = c.lo;
+    c.copyResultTo2();
     c.setResult(sSE, sHi, sLo);
   }
   return true;

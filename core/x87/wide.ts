@@ -8,7 +8,7 @@
  * Operations truncate (each error is below one unit of the 96th bit) but keep lost bits "sticky" in
  * bit 0, so the final rounding knows an inexact value from an exact one; exponents are unbounded.
  */
-import { EXP_BIAS, EXP_MASK, F80Context, roundPackTo } from './f80.js';
+import { EXP_BIAS, EXP_MASK, F80Context, roundPack64 } from './f80.js';
 
 const TWO32 = 4294967296;
 const INV32 = 1 / TWO32;
@@ -36,6 +36,8 @@ export class Wide {
   q1 = 0;
   q0 = 0;
   mulHi = 0;
+  /** mulW's six 32-bit columns, least significant first. */
+  readonly columns = new Float64Array(6);
   private readonly bits = new DataView(new ArrayBuffer(8));
 
   /** `registers` for the caller (numbered from 0); a few more are kept for internal use. */
@@ -175,7 +177,7 @@ export function toF80(c: F80Context, w: Wide, a: number): void {
   const e = r[o + EXP]! + EXP_BIAS;
   // Far outside the format: clamp so the rounding still sees an overflow or a total underflow.
   const clamped = e > 0x8000 ? 0x8000 : e < -0x8000 ? -0x8000 : e;
-  roundPackTo(c, r[o + SIGN]!, clamped, r[o + M2]!, r[o + M1]!, r[o + M0]!, 64, 0x7ffe);
+  roundPack64(c, r[o + SIGN]!, clamped, r[o + M2]!, r[o + M1]!, r[o + M0]!);
 }
 
 /** d = a + b (or a − b when negB = 1). */
@@ -311,50 +313,25 @@ export function mulW(w: Wide, d: number, a: number, b: number): void {
     setWords(w, d, sign, 0, 0, 0, 0);
     return;
   }
-  const a2 = r[oa + M2]!;
-  const a1 = r[oa + M1]!;
-  const a0 = r[oa + M0]!;
-  const b2 = r[ob + M2]!;
-  const b1 = r[ob + M1]!;
-  const b0 = r[ob + M0]!;
-  // Column sums (each below 2^35, exact in doubles), then carries upward.
-  let c0 = mul32(w, a0, b0);
-  let c1 = w.mulHi;
-  c1 += mul32(w, a0, b1);
-  let c2 = w.mulHi;
-  c1 += mul32(w, a1, b0);
-  c2 += w.mulHi;
-  c2 += mul32(w, a0, b2);
-  let c3 = w.mulHi;
-  c2 += mul32(w, a1, b1);
-  c3 += w.mulHi;
-  c2 += mul32(w, a2, b0);
-  c3 += w.mulHi;
-  c3 += mul32(w, a1, b2);
-  let c4 = w.mulHi;
-  c3 += mul32(w, a2, b1);
-  c4 += w.mulHi;
-  c4 += mul32(w, a2, b2);
-  let c5 = w.mulHi;
-  let k = Math.floor(c0 * INV32);
-  c0 -= k * TWO32;
-  c1 += k;
-  k = Math.floor(c1 * INV32);
-  c1 -= k * TWO32;
-  c2 += k;
-  k = Math.floor(c2 * INV32);
-  c2 -= k * TWO32;
-  c3 += k;
-  k = Math.floor(c3 * INV32);
-  c3 -= k * TWO32;
-  c4 += k;
-  k = Math.floor(c4 * INV32);
-  c4 -= k * TWO32;
-  c5 += k;
-  w.q3 = c5;
-  w.q2 = c4;
-  w.q1 = c3;
-  w.q0 = (c2 | (c1 !== 0 || c0 !== 0 ? 1 : 0)) >>> 0;
+  // Column sums (each below 2^35, exact in doubles): word i of a times word j of b lands in columns
+  // i + j and i + j + 1 (word 0 is the least significant, in slot M0). Then carries upward.
+  const col = w.columns;
+  col.fill(0);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      col[i + j] += mul32(w, r[oa + M0 - i]!, r[ob + M0 - j]!);
+      col[i + j + 1] += w.mulHi;
+    }
+  }
+  for (let i = 0; i < 5; i++) {
+    const k = Math.floor(col[i]! * INV32);
+    col[i] -= k * TWO32;
+    col[i + 1] += k;
+  }
+  w.q3 = col[5]!;
+  w.q2 = col[4]!;
+  w.q1 = col[3]!;
+  w.q0 = (col[2]! | (col[1] !== 0 || col[0] !== 0 ? 1 : 0)) >>> 0;
   // value = P × 2^(ea + eb − 190), and Q = P / 2^64
   pack(w, d, sign, r[oa + EXP]! + r[ob + EXP]! + 1);
 }
