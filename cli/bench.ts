@@ -35,6 +35,8 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, number>>> = {
   },
   /** The relay on loopback: frames/s with 64-byte frames, MB/s with 1514-byte frames, added latency. */
   relay: async () => ({ ...(await benchRelay()) }),
+  /** The Debian guest booted directly: first kernel line, BOOT-OK, in-guest benchmark (minutes per run). */
+  'linux-boot': async () => (await import('./bench-linux.js')).benchLinuxBoot(),
 };
 
 function medianOf(values: number[]): number {

@@ -4,6 +4,7 @@
 // interpreter markedly faster when module boundaries and enums are resolved (docs/BENCHMARKS.md).
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,7 +21,21 @@ await build({
   packages: 'external',
   sourcemap: 'inline',
   logLevel: 'warning',
+  plugins: [ownFileUrls()],
 });
+/** Each bundled module keeps its own import.meta.url (modules find files beside them, e.g. images/build.sh). */
+function ownFileUrls() {
+  return {
+    name: 'own-file-urls',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      });
+    },
+  };
+}
+
 const { rm } = await import('node:fs/promises');
 let main;
 try {
