@@ -38,7 +38,7 @@ export async function benchLinuxBoot(): Promise<Record<string, number>> {
   if (!done || marks.bootOkSeconds === undefined) throw new Error(`the guest did not finish its benchmark; serial ends with:\n${serial.slice(-1500)}`);
   mark('benchDoneSeconds', true);
   const results: Record<string, number> = { ...marks, bootMips: bootInstructions / marks.bootOkSeconds / 1e6 };
-  for (const [, name, ms] of serial.matchAll(/^BENCH (\w+) (\d+) ms/gm)) results[`guest_${name}_ms`] = Number(ms);
+  for (const [, name, ms] of serial.matchAll(/^BENCH (\w+) ([\d.]+) ms/gm)) results[`guest_${name}_ms`] = Number(ms);
   if (/BENCH-FAILED|BENCH-WRONG/.test(serial)) results.guestBenchFailed = 1;
   return results;
 }
