@@ -15,6 +15,38 @@ function sum16(bytes: Uint8Array): number {
 
 const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
 
+/**
+ * Boot-sector routines for the disk tests: `checksum` prints the marker string at ES:0, then the 16-bit
+ * sum of the SI bytes there in hex, each followed by a space; `fail` prints FAILED and stops.
+ */
+const DISK_CHECK_ROUTINES = `
+checksum:
+        push ds
+        mov ax, es
+        mov ds, ax
+        push si
+        xor si, si
+        call print
+        pop cx
+        xor si, si
+        xor dx, dx
+        xor ah, ah
+.add:   lodsb
+        add dx, ax
+        loop .add
+        pop ds
+        mov al, ' '
+        call putc
+        mov ax, dx
+        call hex16
+        mov al, ' '
+        call putc
+        ret
+fail:   mov si, failed
+        call print
+        jmp $
+failed: db 'FAILED', 0`;
+
 /** Sectors 1.. of an image: a marker at the start of sector 1 (CHS sector 2), then a byte pattern. */
 function fillData(data: Uint8Array, marker: string, sectors: number, seed: number): Uint8Array {
   const region = data.subarray(512, 512 + sectors * 512);
@@ -165,37 +197,12 @@ describe('INT 13h', () => {
         mov si, done
         call print
         jmp $
-fail:   mov si, failed
-        call print
-        jmp $
-checksum:                       ; ES:0 marker and 16-bit sum of SI bytes → COM1
-        push ds
-        mov ax, es
-        mov ds, ax
-        push si
-        xor si, si
-        call print
-        pop cx
-        xor si, si
-        xor dx, dx
-        xor ah, ah
-.add:   lodsb
-        add dx, ax
-        loop .add
-        pop ds
-        mov al, ' '
-        call putc
-        mov ax, dx
-        call hex16
-        mov al, ' '
-        call putc
-        ret
 packet: db 0x10, 0
         dw 16                   ; sectors
         dw 0, 0x2000            ; buffer 2000:0000
         dd 1, 0                 ; LBA 1
 done:   db 'done', 0
-failed: db 'FAILED', 0`),
+${DISK_CHECK_ROUTINES}`),
     );
     const t = testMachine({ floppies: [new MemoryBlockDevice(floppy)], hardDisks: [new MemoryBlockDevice(hdd)] });
     await t.m.runUntil(() => /done|FAILED/.test(t.serial()), { timeoutMs: 5000 });
@@ -236,31 +243,14 @@ failed: db 'FAILED', 0`),
         mov dl, [drive]
         int 0x13
         jc fail
-        xor si, si
-        push ds
-        mov ax, es
-        mov ds, ax
-        call print
-        mov cx, 70 * 512
-        xor dx, dx
-        xor ah, ah
-.add:   lodsb
-        add dx, ax
-        loop .add
-        pop ds
-        mov al, ' '
-        call putc
-        mov ax, dx
-        call hex16
+        mov si, 70 * 512
+        call checksum
         mov si, done
         call print
         jmp $
-fail:   mov si, failed
-        call print
-        jmp $
 drive:  db 0
-done:   db ' done', 0
-failed: db 'FAILED', 0`),
+done:   db 'done', 0
+${DISK_CHECK_ROUTINES}`),
     );
     const t = testMachine({ hardDisks: [new MemoryBlockDevice(hdd)] });
     await t.m.runUntil(() => /done|FAILED/.test(t.serial()), { timeoutMs: 5000 });

@@ -86,14 +86,19 @@ export function writeBytes(host: FirmwareHost, linear: number, bytes: Uint8Array
   }
 }
 
+/** A flag for the ROM's own branch right after the trap (services called from inside a handler). */
+export function setLiveFlag(host: FirmwareHost, flag: Flag, on: boolean): void {
+  const cpu = host.cpu;
+  cpu.setFlags(on ? cpu.getFlags() | flag : cpu.getFlags() & ~flag);
+}
+
 /**
  * Services reached from an INT handler run with the caller's IRET frame at SS:SP (IP, CS, FLAGS). A result
  * flag goes into both the live FLAGS (for the ROM's own branches) and the saved FLAGS (for the caller).
  */
 export function setResultFlag(host: FirmwareHost, flag: Flag, on: boolean): void {
-  const cpu = host.cpu;
-  cpu.setFlags(on ? cpu.getFlags() | flag : cpu.getFlags() & ~flag);
-  const addr = physical(host, cpu.getSeg(Seg.SS), cpu.get16(Reg.ESP) + 4);
+  setLiveFlag(host, flag, on);
+  const addr = physical(host, host.cpu.getSeg(Seg.SS), host.cpu.get16(Reg.ESP) + 4);
   const saved = host.memory.read16(addr);
   host.memory.write16(addr, on ? saved | flag : saved & ~flag);
 }
@@ -102,10 +107,4 @@ export function setResultFlag(host: FirmwareHost, flag: Flag, on: boolean): void
 export function setStatus(host: FirmwareHost, status: number): void {
   host.cpu.set8(Reg8.AH, status);
   setResultFlag(host, Flag.CF, status !== 0);
-}
-
-/** A flag for the ROM's own branch right after the trap (services called from inside a handler). */
-export function setLiveFlag(host: FirmwareHost, flag: Flag, on: boolean): void {
-  const cpu = host.cpu;
-  cpu.setFlags(on ? cpu.getFlags() | flag : cpu.getFlags() & ~flag);
 }

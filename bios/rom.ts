@@ -39,67 +39,60 @@ export const Entry = {
   model: 0xfffe,
 } as const;
 
-/** `at 0xE05B` in the layout below: pad up to a fixed offset (the assembler stops if code ran past it). */
-const at = (offset: number) => `times 0x${offset.toString(16)} - ($ - $$) db 0`;
-
-const LAYOUT_SOURCE = `
-; ------------------------------------------------------------------------------ fixed entry points
-${at(Entry.post)}
-        jmp post
-${at(Entry.nmi)}
-        iret
-${at(Entry.int13hd)}
-        jmp int13
-${at(Entry.int19)}
-        jmp int19
-${at(Entry.configTable)}
-config_table:                           ; INT 15h AH=C0h
+/**
+ * What stands at each fixed offset, in address order: mostly a jump to the handler, or a table. Each is
+ * padded up to with `times 0xE05B - ($ - $$) db 0`, so the assembler stops if code ran past the offset.
+ */
+const FIXED: readonly (readonly [offset: number, source: string])[] = [
+  [Entry.post, 'jmp post'],
+  [Entry.nmi, 'iret'],
+  [Entry.int13hd, 'jmp int13'],
+  [Entry.int19, 'jmp int19'],
+  [
+    Entry.configTable,
+    `config_table:                           ; INT 15h AH=C0h
         dw 8                            ; bytes that follow
         db 0xfc, 0x01, 0x00             ; model AT, submodel, revision
         db 0x74                         ; 2nd 8259, RTC, INT 09h calls INT 15h/4Fh, EBDA allocated
-        db 0, 0, 0, 0
-${at(Entry.int14)}
-        jmp int14
-${at(Entry.int16)}
-        jmp int16
-${at(Entry.int09)}
-        jmp int09
-${at(Entry.int13)}
-        jmp int13
-${at(Entry.int0e)}
-        jmp irq_master
-${at(Entry.disketteParams)}
-diskette_params:                        ; INT 1Eh: 1.44 MB drive
-        db 0xaf, 0x02, 0x25, 0x02, 18, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 0x08
-${at(Entry.int17)}
-        jmp int17
-${at(Entry.int10)}
-        jmp int10
-${at(Entry.videoParams)}
-video_params:                           ; INT 1Dh (not filled in: VGA software programs the card itself)
-${at(Entry.int12)}
-        jmp int12
-${at(Entry.int11)}
-        jmp int11
-${at(Entry.int15)}
-        jmp int15
-${at(Entry.int1a)}
-        jmp int1a
-${at(Entry.int08)}
-        jmp int08
-${at(Entry.dummyIret)}
-dummy_iret:
-        iret
-${at(Entry.int05)}
-        iret                            ; print screen: nothing to print on
-${at(Entry.reset)}
-        jmp 0xf000:0xe05b
-${at(Entry.date)}
-        db '11/21/25'
-${at(Entry.model)}
-        db 0xfc                         ; PC/AT
-        db 0                            ; checksum, filled in by buildRom
-`;
+        db 0, 0, 0, 0`,
+  ],
+  [Entry.int14, 'jmp int14'],
+  [Entry.int16, 'jmp int16'],
+  [Entry.int09, 'jmp int09'],
+  [Entry.int13, 'jmp int13'],
+  [Entry.int0e, 'jmp irq_master'],
+  [
+    Entry.disketteParams,
+    `diskette_params:                        ; INT 1Eh: 1.44 MB drive
+        db 0xaf, 0x02, 0x25, 0x02, 18, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 0x08`,
+  ],
+  [Entry.int17, 'jmp int17'],
+  [Entry.int10, 'jmp int10'],
+  [Entry.videoParams, 'video_params:                           ; INT 1Dh (not filled in: VGA software programs the card itself)'],
+  [Entry.int12, 'jmp int12'],
+  [Entry.int11, 'jmp int11'],
+  [Entry.int15, 'jmp int15'],
+  [Entry.int1a, 'jmp int1a'],
+  [Entry.int08, 'jmp int08'],
+  [
+    Entry.dummyIret,
+    `dummy_iret:
+        iret`,
+  ],
+  [Entry.int05, 'iret                            ; print screen: nothing to print on'],
+  [Entry.reset, 'jmp 0xf000:0xe05b'],
+  [Entry.date, "db '11/21/25'"],
+  [
+    Entry.model,
+    `db 0xfc                         ; PC/AT
+        db 0                            ; checksum, filled in by buildRom`,
+  ],
+];
+
+const LAYOUT_SOURCE = [
+  '; ------------------------------------------------------------------------------ fixed entry points',
+  ...FIXED.map(([offset, source]) => `times 0x${offset.toString(16)} - ($ - $$) db 0\n        ${source}`),
+].join('\n');
 
 /** The whole ROM source, for reading and for tests. */
 export function romSource(): string {

@@ -2,12 +2,12 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRelay, type TestRelay } from './test-helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayFixture } from './test-helpers.js';
 
 let dir = '';
 let site = '';
-let relay: TestRelay | null = null;
+const fixture = relayFixture();
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'co86-relay-http-'));
@@ -27,14 +27,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-afterEach(async () => {
-  await relay?.close();
-  relay = null;
-});
-
 /** A raw GET (or other method), so the path reaches the server exactly as written. */
 function request(pathname: string, method = 'GET'): Promise<{ status: number; type: string; body: string; headers: http.IncomingHttpHeaders }> {
-  const url = new URL(relay!.url);
+  const url = new URL(fixture.relay.url);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: url.hostname, port: url.port, path: pathname, method }, (res) => {
       const chunks: Buffer[] = [];
@@ -48,7 +43,7 @@ function request(pathname: string, method = 'GET'): Promise<{ status: number; ty
 
 describe('relay HTTP', () => {
   it('serves the app with MIME types and caching headers', async () => {
-    relay = await startTestRelay({ staticDir: site });
+    await fixture.start({ staticDir: site });
     const index = await request('/');
     expect(index).toMatchObject({ status: 200, body: '<!doctype html><title>co86</title>' });
     expect(index.type).toBe('text/html; charset=utf-8');
@@ -69,7 +64,7 @@ describe('relay HTTP', () => {
   });
 
   it('refuses traversal, dotfiles, symlinks out of the root, and unknown files', async () => {
-    relay = await startTestRelay({ staticDir: site });
+    await fixture.start({ staticDir: site });
     for (const attempt of ['/../outside.txt', '/%2e%2e/outside.txt', '/..%2foutside.txt', '/docs/..%2f..%2foutside.txt', '/..\\outside.txt', '/.env', '/escape.txt', '/missing.js', '/%00', '/%zz']) {
       const response = await request(attempt);
       expect(response.status, attempt).toBe(404);
@@ -79,7 +74,7 @@ describe('relay HTTP', () => {
   });
 
   it('answers /healthz and /stats, and 404s everything without a static directory', async () => {
-    relay = await startTestRelay();
+    await fixture.start();
     expect(await request('/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
     const stats = await request('/stats');
     expect(stats.type).toBe('application/json; charset=utf-8');

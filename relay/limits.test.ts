@@ -1,42 +1,28 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BROADCAST,
   ETHERTYPE_TEST,
-  TestClient,
   ethFrame,
   icmpEcho,
   ip,
   prng,
-  startTestRelay,
+  relayFixture,
   udpPacket,
   upgradeStatus,
   waitFor,
-  type TestRelay,
 } from './test-helpers.js';
 
 const MAC_A = '02:00:00:00:00:0a';
 const MAC_B = '02:00:00:00:00:0b';
 const MAC_C = '02:00:00:00:00:0c';
 
-let relay: TestRelay | null = null;
-const clients: TestClient[] = [];
-
-async function connect(room: string, count = 1): Promise<TestClient[]> {
-  const made = await Promise.all(Array.from({ length: count }, () => TestClient.connect(relay!.netUrl(room))));
-  clients.push(...made);
-  return made;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await relay?.close();
-  relay = null;
-});
+const fixture = relayFixture();
+const { connect, clients } = fixture;
 
 describe('relay limits', () => {
   it('drops runt, giant and text messages, forwards 14- and 1518-byte frames, closes on ws-level oversize', async () => {
-    relay = await startTestRelay({ router: false, limits: { wsMaxPayloadBytes: 4096 } });
+    const relay = await fixture.start({ router: false, limits: { wsMaxPayloadBytes: 4096 } });
     const [a, b] = await connect('sizes', 2);
     a.send(Buffer.alloc(0));
     a.send(Buffer.alloc(13, 0xff));
@@ -65,12 +51,12 @@ describe('relay limits', () => {
   });
 
   it('rate-limits a flooding port (frames/s) while other ports are still served', async () => {
-    relay = await startTestRelay({ router: false, limits: { portFramesPerSecond: 200, portBurstSeconds: 0.5 } });
+    const relay = await fixture.start({ router: false, limits: { portFramesPerSecond: 200, portBurstSeconds: 0.5 } });
     const [flooder, victim, talker] = await connect('flood', 3);
     const started = performance.now();
     for (let i = 0; i < 2000; i++) flooder.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 46, 1));
     for (let i = 0; i < 50; i++) talker.send(ethFrame(BROADCAST, MAC_C, ETHERTYPE_TEST, 46, 2));
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === 2050, 10_000, 'all frames in');
+    await waitFor(async () => (await relay.fetchStats()).framesIn === 2050, 10_000, 'all frames in');
     const seconds = (performance.now() - started) / 1000;
     await victim.waitFrames(50);
     const fromFlooder = victim.frames.filter((frame) => frame[14] === 1).length;
@@ -85,11 +71,11 @@ describe('relay limits', () => {
   });
 
   it('rate-limits bytes/s', async () => {
-    relay = await startTestRelay({ router: false, limits: { portBytesPerSecond: 10_000, portBurstSeconds: 0.5 } });
+    const relay = await fixture.start({ router: false, limits: { portBytesPerSecond: 10_000, portBurstSeconds: 0.5 } });
     const [a, b] = await connect('bytes', 2);
     const started = performance.now();
     for (let i = 0; i < 20; i++) a.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 1500));
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === 20);
+    await waitFor(async () => (await relay.fetchStats()).framesIn === 20);
     const seconds = (performance.now() - started) / 1000;
     const stats = await relay.fetchStats();
     // 5000 bytes of burst: 3 frames of 1514, plus what refilled at 10000 bytes/s meanwhile.
@@ -99,7 +85,7 @@ describe('relay limits', () => {
   });
 
   it('drops frames for a slow receiver instead of buffering without bound', async () => {
-    relay = await startTestRelay({ router: false, limits: { maxSendQueueBytes: 64 * 1024, portFramesPerSecond: Infinity, portBytesPerSecond: Infinity } });
+    const relay = await fixture.start({ router: false, limits: { maxSendQueueBytes: 64 * 1024, portFramesPerSecond: Infinity, portBytesPerSecond: Infinity } });
     const [sender, slow, fast] = await connect('slow', 3);
     slow.send(ethFrame(BROADCAST, MAC_B, ETHERTYPE_TEST, 46));
     fast.send(ethFrame(BROADCAST, MAC_C, ETHERTYPE_TEST, 46));
@@ -111,7 +97,7 @@ describe('relay limits', () => {
     for (let batch = 0; batch < 200; batch++) {
       for (let i = 0; i < 200; i++) sender.send(frame);
       sent += 200;
-      await waitFor(async () => (await relay!.fetchStats()).framesIn >= sent + 2, 10_000, 'frames in');
+      await waitFor(async () => (await relay.fetchStats()).framesIn >= sent + 2, 10_000, 'frames in');
       if ((await relay.fetchStats()).drops.queueFull > 0) break;
     }
     const stats = await relay.fetchStats();
@@ -125,7 +111,7 @@ describe('relay limits', () => {
   });
 
   it('caps clients per room and rooms per server, and refuses bad rooms and paths', async () => {
-    relay = await startTestRelay({ limits: { maxClientsPerRoom: 3, maxRooms: 2 } });
+    const relay = await fixture.start({ limits: { maxClientsPerRoom: 3, maxRooms: 2 } });
     await connect('one', 3);
     expect(await upgradeStatus(relay.netUrl('one'))).toBe(503);
     await connect('two');
@@ -141,17 +127,16 @@ describe('relay limits', () => {
     expect(stats.clients).toBe(4);
     // A room freed is a room available.
     await Promise.all(clients.splice(3, 1).map((client) => client.close()));
-    await waitFor(async () => (await relay!.fetchStats()).rooms === 1);
+    await waitFor(async () => (await relay.fetchStats()).rooms === 1);
     expect(await upgradeStatus(relay.netUrl('three'))).toBe(101);
   });
 
   it('closes clients that stop answering pings, keeps the others', async () => {
-    relay = await startTestRelay({ limits: { pingIntervalSeconds: 0.1 } });
+    const relay = await fixture.start({ limits: { pingIntervalSeconds: 0.1 } });
     const [silent, lively] = await connect('ping', 2);
-    const signal = await TestClient.connect(relay.signalUrl);
-    clients.push(signal);
+    const [signal] = await fixture.connectSignal();
     (silent.ws as unknown as { _socket: net.Socket })._socket.pause(); // reads nothing, so never pongs
-    await waitFor(async () => (await relay!.fetchStats()).clients === 1, 5000, 'the silent client to be closed');
+    await waitFor(async () => (await relay.fetchStats()).clients === 1, 5000, 'the silent client to be closed');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stats = await relay.fetchStats();
     expect(stats.drops.pingTimeout).toBe(1);
@@ -162,7 +147,7 @@ describe('relay limits', () => {
   });
 
   it('serves 200 simultaneous connections in one room', async () => {
-    relay = await startTestRelay({ router: false, limits: { maxClientsPerRoom: 256 } });
+    const relay = await fixture.start({ router: false, limits: { maxClientsPerRoom: 256 } });
     const many = await connect('crowd', 200);
     expect((await relay.fetchStats()).clients).toBe(200);
     const mac = (i: number): string => `02:00:00:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
@@ -176,15 +161,15 @@ describe('relay limits', () => {
     expect(stats.framesOut).toBe(199 + 199);
     expect(stats.macEntries).toBe(200);
     expect(stats.connectionsAccepted).toBe(200);
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await waitFor(async () => (await relay!.fetchStats()).clients === 0);
+    await fixture.closeClients();
+    await waitFor(async () => (await relay.fetchStats()).clients === 0);
     stats = await relay.fetchStats();
     expect(stats.rooms).toBe(0);
     expect(stats.macEntries).toBe(0);
   });
 
   it('survives abrupt disconnects mid-stream', async () => {
-    relay = await startTestRelay({ router: false, limits: { portFramesPerSecond: Infinity, portBytesPerSecond: Infinity } });
+    const relay = await fixture.start({ router: false, limits: { portFramesPerSecond: Infinity, portBytesPerSecond: Infinity } });
     const [streamer, victim, watcher] = await connect('abrupt', 3);
     victim.send(ethFrame(BROADCAST, MAC_B, ETHERTYPE_TEST, 46));
     await streamer.waitFrames(1);
@@ -217,7 +202,7 @@ describe('relay limits', () => {
     });
 
     await watcher.waitFrames(600, 10_000);
-    await waitFor(async () => (await relay!.fetchStats()).clients === 2, 5000, 'the dead clients to be gone');
+    await waitFor(async () => (await relay.fetchStats()).clients === 2, 5000, 'the dead clients to be gone');
     watcher.send(ethFrame(MAC_A, MAC_C, ETHERTYPE_TEST, 46, 5));
     await streamer.waitFrame((frame) => frame[14] === 5);
     const stats = await relay.fetchStats();
@@ -227,7 +212,7 @@ describe('relay limits', () => {
   });
 
   it('never crashes on random input, including IPv4 aimed at the router', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const [fuzzer, observer] = await connect('fuzz', 2);
     const random = prng(86);
     const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
@@ -246,7 +231,7 @@ describe('relay limits', () => {
       sent++;
     }
     fuzzer.send('{"text": true}');
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === sent + 1);
+    await waitFor(async () => (await relay.fetchStats()).framesIn === sent + 1);
     observer.send(ethFrame(BROADCAST, MAC_B, ETHERTYPE_TEST, 46, 3));
     await fuzzer.waitFrame((frame) => frame[14] === 3);
     const stats = await relay.fetchStats();

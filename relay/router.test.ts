@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   arpRequest,
   BROADCAST,
@@ -13,11 +13,11 @@ import {
   macString,
   optionIp,
   parseIpv4Frame,
+  relayFixture,
   startTestRelay,
   TestClient,
   udpPacket,
   waitFor,
-  type TestRelay,
 } from './test-helpers.js';
 
 const VM1 = '52:54:00:12:34:01';
@@ -25,20 +25,8 @@ const VM2 = '52:54:00:12:34:02';
 const ROUTER_MAC = '02:00:c0:86:00:02';
 const GATEWAY = ip('10.0.2.2');
 
-let relay: TestRelay | null = null;
-const clients: TestClient[] = [];
-
-async function connect(room: string): Promise<TestClient> {
-  const client = await TestClient.connect(relay!.netUrl(room));
-  clients.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await relay?.close();
-  relay = null;
-});
+const fixture = relayFixture();
+const connect = async (room: string): Promise<TestClient> => (await fixture.connect(room))[0]!;
 
 /** DISCOVER → OFFER → REQUEST → ACK for `mac`; returns the address and both replies. */
 async function dhcpLease(client: TestClient, mac: string, xid: number, serverId = GATEWAY) {
@@ -52,7 +40,7 @@ async function dhcpLease(client: TestClient, mac: string, xid: number, serverId 
 
 describe('built-in router', () => {
   it('leases an address by DHCP, then answers ARP and ping for the gateway', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const vm = await connect('dhcp');
     const { offerFrame, offer, ackFrame, ack } = await dhcpLease(vm, VM1, 0x11223344);
 
@@ -113,7 +101,7 @@ describe('built-in router', () => {
   });
 
   it('gives a second client another address, NAKs wrong requests, renews and releases', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const vm1 = await connect('pool');
     const vm2 = await connect('pool');
     const first = await dhcpLease(vm1, VM1, 100);
@@ -140,7 +128,7 @@ describe('built-in router', () => {
 
     // RELEASE, then a new client gets the freed address back eventually; VM2 keeps its own.
     vm1.send(dhcpFrame({ type: DHCP.RELEASE, mac: VM1, xid: 500, ciaddr: first.ack.yiaddr, serverId: GATEWAY }, { mac: ROUTER_MAC, ip: GATEWAY }));
-    await waitFor(async () => (await relay!.fetchStats()).router.dhcpRelease === 1);
+    await waitFor(async () => (await relay.fetchStats()).router.dhcpRelease === 1);
     const again = await dhcpLease(vm2, VM2, 600);
     expect(again.ack.yiaddr).toBe(second.ack.yiaddr);
 
@@ -149,7 +137,7 @@ describe('built-in router', () => {
   });
 
   it('ignores a REQUEST that selected another server and answers with the broadcast flag by broadcast', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const vm = await connect('select');
     const watcher = await connect('select');
     vm.send(dhcpFrame({ type: DHCP.DISCOVER, mac: VM1, xid: 1, broadcastFlag: true }));
@@ -158,7 +146,7 @@ describe('built-in router', () => {
     expect(parseIpv4Frame(offerFrame)!.destination).toBe(0xffffffff);
     await watcher.waitFrame((frame) => dhcpReplyOf(frame)?.xid === 1); // broadcast reaches everyone
     vm.send(dhcpFrame({ type: DHCP.REQUEST, mac: VM1, xid: 2, requestedIp: ip('10.0.2.15'), serverId: ip('10.0.2.3') }));
-    await waitFor(async () => (await relay!.fetchStats()).router.dhcpRequest === 1);
+    await waitFor(async () => (await relay.fetchStats()).router.dhcpRequest === 1);
     const stats = await relay.fetchStats();
     expect(stats.router.dhcpAck).toBe(0);
     expect(stats.router.dhcpNak).toBe(0);
@@ -167,7 +155,7 @@ describe('built-in router', () => {
   });
 
   it('answers UDP to other gateway ports with ICMP port unreachable', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const vm = await connect('dns');
     const query = udpPacket(ip('10.0.2.15'), GATEWAY, 40000, 53, Buffer.from('dns query'));
     vm.send(ethFrame(ROUTER_MAC, VM1, 0x0800, query));
@@ -180,7 +168,7 @@ describe('built-in router', () => {
   });
 
   it('uses a configured network', async () => {
-    relay = await startTestRelay({ router: { gateway: '192.168.50.1', prefixLength: 24, leaseSeconds: 600 } });
+    const relay = await fixture.start({ router: { gateway: '192.168.50.1', prefixLength: 24, leaseSeconds: 600 } });
     const vm = await connect('custom');
     const { ack } = await dhcpLease(vm, VM1, 9, ip('192.168.50.1'));
     expect(ack.type).toBe(DHCP.ACK);
@@ -205,7 +193,7 @@ describe('built-in router', () => {
   });
 
   it('can be turned off', async () => {
-    relay = await startTestRelay({ router: false });
+    const relay = await fixture.start({ router: false });
     const vm = await connect('plain');
     const other = await connect('plain');
     vm.send(dhcpFrame({ type: DHCP.DISCOVER, mac: VM1, xid: 1 }));
@@ -220,7 +208,7 @@ describe('built-in router', () => {
   });
 
   it('validates every header: bad packets are counted and never answered', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const vm = await connect('bad');
     const me = ip('10.0.2.15');
     const good = icmpEcho(me, GATEWAY, 1, 1, Buffer.alloc(16));

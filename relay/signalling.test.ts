@@ -1,32 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestRelay, TestClient, upgradeStatus, waitFor, type TestRelay } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { relayFixture, TestClient, upgradeStatus, waitFor } from './test-helpers.js';
 
-let relay: TestRelay | null = null;
-const clients: TestClient[] = [];
-
-async function connect(count = 1): Promise<TestClient[]> {
-  const made = await Promise.all(Array.from({ length: count }, () => TestClient.connect(relay!.signalUrl)));
-  clients.push(...made);
-  return made;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await relay?.close();
-  relay = null;
-});
+const fixture = relayFixture();
+const connect = fixture.connectSignal;
 
 const json = (client: TestClient): Record<string, unknown>[] => client.texts.map((text) => JSON.parse(text) as Record<string, unknown>);
 const send = (client: TestClient, message: unknown): void => client.send(JSON.stringify(message));
 
 describe('signalling', () => {
   it('relays publishes to the topic\'s subscribers with a clients count, as y-webrtc expects', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const [alice, bob, carol] = await connect(3);
     send(alice, { type: 'subscribe', topics: ['room-a'] });
     send(bob, { type: 'subscribe', topics: ['room-a', 42, ''] }); // invalid entries are skipped
     send(carol, { type: 'subscribe', topics: ['room-b'] });
-    await waitFor(async () => (await relay!.fetchStats()).signal.topics === 2);
+    await waitFor(async () => (await relay.fetchStats()).signal.topics === 2);
 
     const announce = { type: 'publish', topic: 'room-a', data: { type: 'announce', from: 'peer-alice' } };
     send(alice, announce);
@@ -58,13 +46,13 @@ describe('signalling', () => {
     expect(stats.signal).toMatchObject({ messagesIn: 9, messagesOut: 7, publishes: 3, topics: 2 });
     expect(Object.values(stats.drops).every((count) => count === 0)).toBe(true);
 
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await waitFor(async () => (await relay!.fetchStats()).signalClients === 0);
+    await fixture.closeClients();
+    await waitFor(async () => (await relay.fetchStats()).signalClients === 0);
     expect((await relay.fetchStats()).signal.topics).toBe(0);
   });
 
   it('drops bad JSON, bad messages and oversized messages, and enforces topic limits', async () => {
-    relay = await startTestRelay({ limits: { signalMaxMessageBytes: 1024, maxTopicsPerClient: 2, maxTopics: 3 } });
+    const relay = await fixture.start({ limits: { signalMaxMessageBytes: 1024, maxTopicsPerClient: 2, maxTopics: 3 } });
     const [a, b] = await connect(2);
     a.send('{not json');
     a.send('[1,2,3]');
@@ -86,11 +74,11 @@ describe('signalling', () => {
   });
 
   it('rate-limits a chatty client and caps the number of clients', async () => {
-    relay = await startTestRelay({ limits: { signalMessagesPerSecond: 10, maxSignalClients: 2 } });
+    const relay = await fixture.start({ limits: { signalMessagesPerSecond: 10, maxSignalClients: 2 } });
     const [a] = await connect(2);
     const started = performance.now();
     for (let i = 0; i < 60; i++) send(a, { type: 'ping' });
-    await waitFor(async () => (await relay!.fetchStats()).signal.messagesIn === 60);
+    await waitFor(async () => (await relay.fetchStats()).signal.messagesIn === 60);
     const seconds = (performance.now() - started) / 1000;
     const stats = await relay.fetchStats();
     // A burst of 10, plus 10/s refilled while the pings arrived.
@@ -104,10 +92,10 @@ describe('signalling', () => {
 
 describe('signalling with the real y-webrtc client', () => {
   it('accepts y-webrtc\'s subscribe and relays its announce', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const [observer] = await connect(1);
     send(observer, { type: 'subscribe', topics: ['co86-interop'] });
-    await waitFor(async () => (await relay!.fetchStats()).signal.topics === 1);
+    await waitFor(async () => (await relay.fetchStats()).signal.topics === 1);
 
     // y-webrtc (through lib0) uses the global WebSocket, which Node 20 lacks: lend it ws's for this test.
     const { WebSocket } = await import('ws');
@@ -131,7 +119,7 @@ describe('signalling with the real y-webrtc client', () => {
       provider.disconnect(); // closes y-webrtc's (module-level) signalling connection for good
       provider.destroy();
       doc.destroy();
-      await waitFor(async () => (await relay!.fetchStats()).signalClients === 1, 5000, 'y-webrtc to disconnect');
+      await waitFor(async () => (await relay.fetchStats()).signalClients === 1, 5000, 'y-webrtc to disconnect');
       globals.WebSocket = saved;
     }
   });

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { BROADCAST, ETHERTYPE_TEST, TestClient, ethFrame, macString, startTestRelay, waitFor, type TestRelay } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BROADCAST, ETHERTYPE_TEST, TestClient, ethFrame, macString, relayFixture, waitFor } from './test-helpers.js';
 
 const MAC_A = '02:00:00:00:00:0a';
 const MAC_B = '02:00:00:00:00:0b';
@@ -7,27 +7,15 @@ const MAC_C = '02:00:00:00:00:0c';
 const MAC_UNKNOWN = '02:00:00:00:00:ee';
 const MULTICAST = '01:00:5e:00:00:fb';
 
-let relay: TestRelay | null = null;
-const clients: TestClient[] = [];
-
-async function connect(room: string, count: number): Promise<TestClient[]> {
-  const made = await Promise.all(Array.from({ length: count }, () => TestClient.connect(relay!.netUrl(room))));
-  clients.push(...made);
-  return made;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await relay?.close();
-  relay = null;
-});
+const fixture = relayFixture();
+const { connect } = fixture;
 
 /** The tags (first payload byte) of the frames a client got, in order. */
 const tags = (client: TestClient): number[] => client.frames.map((frame) => frame[14]);
 
 describe('learning switch', () => {
   it('floods broadcast, multicast and unknown unicast, sends learned unicast to one port, never echoes', async () => {
-    relay = await startTestRelay({ router: false });
+    const relay = await fixture.start({ router: false });
     const [a, b, c] = await connect('lab', 3);
 
     a.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 50, 1)); // A learned; flooded to B and C
@@ -75,7 +63,7 @@ describe('learning switch', () => {
   });
 
   it('keeps rooms apart', async () => {
-    relay = await startTestRelay({ router: false });
+    const relay = await fixture.start({ router: false });
     const [a1, b1] = await connect('room-one', 2);
     const [a2, b2] = await connect('room-two', 2);
 
@@ -99,7 +87,7 @@ describe('learning switch', () => {
   });
 
   it('forgets MACs after the ageing time, then floods again', async () => {
-    relay = await startTestRelay({ router: false, limits: { macAgeingSeconds: 0.2 } });
+    const relay = await fixture.start({ router: false, limits: { macAgeingSeconds: 0.2 } });
     const [a, b, c] = await connect('ageing', 3);
     a.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 20, 1));
     await b.waitFrames(1);
@@ -115,7 +103,7 @@ describe('learning switch', () => {
   });
 
   it('drops frames to the sender\'s own port and frames from bad source MACs', async () => {
-    relay = await startTestRelay();
+    const relay = await fixture.start();
     const [a, b] = await connect('filter', 2);
     a.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 20, 1));
     await b.waitFrames(1);
@@ -135,7 +123,7 @@ describe('learning switch', () => {
   });
 
   it('caps the MAC table per port and per room against spoofed sources', async () => {
-    relay = await startTestRelay({ router: false, limits: { maxMacsPerPort: 16, maxMacsPerRoom: 24 } });
+    const relay = await fixture.start({ router: false, limits: { maxMacsPerPort: 16, maxMacsPerRoom: 24 } });
     const [victim, attacker1, attacker2] = await connect('spoof', 3);
     victim.send(ethFrame(BROADCAST, MAC_A, ETHERTYPE_TEST, 20, 1));
     await attacker1.waitFrames(1);
@@ -143,17 +131,17 @@ describe('learning switch', () => {
 
     const spoofed = (port: number, i: number): string => `02:aa:${port.toString(16).padStart(2, '0')}:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     for (let i = 0; i < 100; i++) attacker1.send(ethFrame(BROADCAST, spoofed(1, i), ETHERTYPE_TEST, 20, 2));
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === 101, 5000, 'attacker 1 frames');
+    await waitFor(async () => (await relay.fetchStats()).framesIn === 101, 5000, 'attacker 1 frames');
     // Port cap: 16 learned (and forwarded), 84 dropped. Room: 1 + 16 = 17 of 24.
     for (let i = 0; i < 100; i++) attacker2.send(ethFrame(BROADCAST, spoofed(2, i), ETHERTYPE_TEST, 20, 3));
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === 201, 5000, 'attacker 2 frames');
+    await waitFor(async () => (await relay.fetchStats()).framesIn === 201, 5000, 'attacker 2 frames');
     // Room cap: 7 more learned, 93 dropped.
 
     // The victim still reaches a legitimate peer by unicast, without flooding the attackers.
     const [peer] = await connect('spoof', 1);
     peer.send(ethFrame(BROADCAST, MAC_B, ETHERTYPE_TEST, 20, 4)); // the room is full: even a new port cannot learn
     victim.send(ethFrame(MAC_B, MAC_A, ETHERTYPE_TEST, 20, 5));
-    await waitFor(async () => (await relay!.fetchStats()).framesIn === 203, 5000, 'last frames');
+    await waitFor(async () => (await relay.fetchStats()).framesIn === 203, 5000, 'last frames');
     await victim.waitFrames(16 + 7);
 
     const stats = await relay.fetchStats();
@@ -167,7 +155,7 @@ describe('learning switch', () => {
   });
 
   it('lets a port learn again once its spoofed entries have aged out', async () => {
-    relay = await startTestRelay({ router: false, limits: { maxMacsPerPort: 2, macAgeingSeconds: 0.1 } });
+    const relay = await fixture.start({ router: false, limits: { maxMacsPerPort: 2, macAgeingSeconds: 0.1 } });
     const [a, b] = await connect('relearn', 2);
     a.send(ethFrame(BROADCAST, '02:00:00:00:01:01', ETHERTYPE_TEST, 20, 1));
     a.send(ethFrame(BROADCAST, '02:00:00:00:01:02', ETHERTYPE_TEST, 20, 2));

@@ -3,6 +3,7 @@
  * they receive, frame builders, and a DHCP/IPv4 encoder and decoder written independently of the
  * relay's own (so a bug cannot cancel itself out between builder and parser).
  */
+import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import { startRelay, type RelayOptions, type RunningRelay } from './server.js';
 import type { RelayStats } from './protocol/index.js';
@@ -93,6 +94,58 @@ export class TestClient {
       this.ws.close();
     });
   }
+}
+
+/** What a test file gets from relayFixture(). */
+export interface RelayFixture {
+  /** Starts this test's relay; it is closed after the test. */
+  start(options?: RelayOptions): Promise<TestRelay>;
+  /** The relay start() gave. */
+  readonly relay: TestRelay;
+  /** `count` clients on the room's network path of the running relay. */
+  connect(room: string, count?: number): Promise<TestClient[]>;
+  /** `count` clients on its signalling path. */
+  connectSignal(count?: number): Promise<TestClient[]>;
+  /** Every client connected in this test (a test may splice out the ones it closes itself). */
+  readonly clients: TestClient[];
+  /** Closes every client connected so far. */
+  closeClients(): Promise<void>;
+}
+
+/**
+ * One relay per test and the clients connected to it, all closed after each test. Call once at the top
+ * of a test file (it registers the afterEach hook).
+ */
+export function relayFixture(): RelayFixture {
+  let relay: TestRelay | null = null;
+  const clients: TestClient[] = [];
+  const running = (): TestRelay => {
+    if (!relay) throw new Error('start the relay first');
+    return relay;
+  };
+  const open = async (url: string, count: number): Promise<TestClient[]> => {
+    const made = await Promise.all(Array.from({ length: count }, () => TestClient.connect(url)));
+    clients.push(...made);
+    return made;
+  };
+  const closeClients = async (): Promise<void> => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  };
+  afterEach(async () => {
+    await closeClients();
+    await relay?.close();
+    relay = null;
+  });
+  return {
+    clients,
+    start: async (options) => (relay = await startTestRelay(options)),
+    get relay() {
+      return running();
+    },
+    connect: (room, count = 1) => open(running().netUrl(room), count),
+    connectSignal: (count = 1) => open(running().signalUrl, count),
+    closeClients,
+  };
 }
 
 /** Connects and resolves with the HTTP status of a refused upgrade, or 101 if it was accepted (then closes). */

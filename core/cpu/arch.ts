@@ -171,5 +171,10 @@ export const S_MTRR_FIXED = SCRATCH + 10;
 export const S_MTRR_VAR = SCRATCH + 32;
 /** u32 × 2: the performance-event select MSRs 186h, 187h (read back; no counting). */
 export const S_PERF_EVTSEL = SCRATCH + 64;
+/**
+ * u32: which run() of this CPU left the state block (cpu-base.ts syncTlb). A state block restored from a
+ * snapshot carries another value, which tells the CPU to drop its TLB.
+ */
+export const S_TLB_EPOCH = SCRATCH + 66;
 /** u32: end of the CPU's scratch words (the x87 state follows at Layout.X87). */
-export const S_SCRATCH_END = SCRATCH + 66;
+export const S_SCRATCH_END = SCRATCH + 67;

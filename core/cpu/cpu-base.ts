@@ -11,9 +11,8 @@ import type { PhysicalMemory } from '../memory.js';
 import {
   ACCESS_V86, BENIGN, CONTRIBUTORY, CR0_AM, CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, DESC_CE, DESC_CODE, DESC_DB, DESC_P,
   DESC_RW, FAULT_CLASS, INT_EXCEPTION, MODE_PROTECTED, MODE_REAL, MODE_V86, PAGE_FAULT_CLASS, S_A20, S_CPL, S_CR0, S_CR3,
-  S_CR4, S_EIP, S_HALTED, S_IDTR_BASE, S_IDTR_LIMIT, S_INSTR_F64, SEG_CS, SEG_DS, SEG_GS, SEG_SS, VEC_DF, VEC_GP, VEC_SS,
+  S_CR4, S_EIP, S_HALTED, S_IDTR_BASE, S_IDTR_LIMIT, S_INSTR_F64, S_TLB_EPOCH, SEG_CS, SEG_DS, SEG_GS, SEG_SS, VEC_DF, VEC_GP, VEC_SS,
 } from './arch.js';
-import { breakpointInPage, checkDataBreakpoint } from './debug.js';
 import type { FpuUnit } from './fpu-host.js';
 import { AC, EFLAGS_INDEX, IF, readFlags, RF, TF, VM, type FlagState } from './flags.js';
 import { F_RS, F_RU, F_WS, F_WU, fetchTranslate, flushTlb, probe, readSlow, TLB_ENTRIES, TLB_LIST_SIZE, writeSlow } from './paging.js';
@@ -136,7 +135,11 @@ export class CpuBase implements FlagState {
   fetchLo = 1;
   fetchHi = 0;
   fetchDelta = 0;
-  /** What the TLB was filled under (CR0.PG/WP, CR3, CR4.PSE/PGE, A20): a difference found by refreshCaches flushes it. */
+  /**
+   * What the TLB was filled under (CR0.PG/WP, CR3, CR4.PSE/PGE, A20) and the epoch this CPU last wrote to
+   * the state block (S_TLB_EPOCH, advanced by every run()): a difference found by refreshCaches flushes it.
+   */
+  private tlbEpoch = (Math.random() * 0x7fffffff) | 0;
   private tlbCr0 = -1;
   private tlbCr3 = -1;
   private tlbCr4 = -1;
@@ -223,7 +226,10 @@ export class CpuBase implements FlagState {
     const st = this.st;
     const cr0 = st[S_CR0] & CR0_TLB_BITS;
     const cr4 = st[S_CR4] & CR4_TLB_BITS;
-    if (cr0 !== this.tlbCr0 || st[S_CR3] !== this.tlbCr3 || cr4 !== this.tlbCr4 || this.a20 !== this.tlbA20) {
+    const stale = st[S_TLB_EPOCH] !== this.tlbEpoch;
+    if (stale || cr0 !== this.tlbCr0 || st[S_CR3] !== this.tlbCr3 || cr4 !== this.tlbCr4 || this.a20 !== this.tlbA20) {
+      st[S_TLB_EPOCH] = this.tlbEpoch;
+      if (stale) this.tlbOverflow = true; // a restored snapshot: forget everything, globals included
       this.tlbCr0 = cr0;
       this.tlbCr3 = st[S_CR3];
       this.tlbCr4 = cr4;
@@ -423,16 +429,6 @@ export class CpuBase implements FlagState {
       return;
     }
     writeSlow(this, lin, 4, v, this.user);
-  }
-
-  /** Data breakpoint check of an access that took the slow path (debug.ts). */
-  checkDataBreakpoint(lin: number, size: number, write: boolean): void {
-    checkDataBreakpoint(this, lin, size, write);
-  }
-
-  /** True when an enabled data breakpoint lies in the 4 KiB linear page (its TLB entry then stays slow). */
-  breakpointInPage(page: number): boolean {
-    return breakpointInPage(this, page);
   }
 
   // ------------------------------------------------------------------ instruction fetch
@@ -795,6 +791,12 @@ export class CpuBase implements FlagState {
   /** Writes what run() keeps in fields back to the state block (before firmware or anyone else looks). */
   syncOut(): void {
     this.st[S_EIP] = this.nextIp();
+  }
+
+  /** At the end of run(): a new epoch, so that a state block saved now and restored later is recognised. */
+  nextTlbEpoch(): void {
+    this.tlbEpoch = (this.tlbEpoch + 1) | 0;
+    this.st[S_TLB_EPOCH] = this.tlbEpoch;
   }
 
   /** Takes EIP and the cached values from the state block (after someone else may have changed it). */

@@ -209,6 +209,7 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.sliceRetired = 0;
     this.clearPrefixes();
     this.syncOut();
+    this.nextTlbEpoch();
     return done;
   }
 

@@ -360,7 +360,14 @@ const TWO_BYTE_MAP = `
 0F 08   INVD       -         -        -      -       -       486
 0F 09   WBINVD     -         -        -      -       -       486
 0F 0B   UD2        -         -        -      -       -       P6
-0F 1F/0 NOP        Ev        r        -      -       -       P6
+0F 18   NOP        Ev        r        -      -       -       P6
+0F 19   NOP        Ev        r        -      -       -       P6
+0F 1A   NOP        Ev        r        -      -       -       P6
+0F 1B   NOP        Ev        r        -      -       -       P6
+0F 1C   NOP        Ev        r        -      -       -       P6
+0F 1D   NOP        Ev        r        -      -       -       P6
+0F 1E   NOP        Ev        r        -      -       -       P6
+0F 1F   NOP        Ev        r        -      -       -       P6
 0F 20   MOV        Rd,Cd     w,r      -      -       OSZAPC  386
 0F 21   MOV        Rd,Dd     w,r      -      -       OSZAPC  386
 0F 22   MOV        Cd,Rd     w,r      -      -       OSZAPC  386

@@ -201,8 +201,8 @@ export function smsw(c: CpuBase, o32: number): void {
 
 /** LMSW: loads PE MP EM TS; it can set PE but never clear it. */
 export function lmsw(c: CpuBase): void {
-  const v = readE(c, 16);
   requireCpl0(c);
+  const v = readE(c, 16);
   const cr0 = c.st[S_CR0];
   c.st[S_CR0] = (cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS));
   c.refreshCaches();

@@ -170,8 +170,8 @@ describe('P6 instructions', () => {
     expect(record(runProtected('mov eax, 0x80000000\nmov cr0, eax'))).toMatchObject({ vector: GP, code: 0 });
   });
 
-  it('UD2 and a multi-byte NOP', () => {
-    const b = runProtected('db 0x0f, 0x1f, 0x44, 0x00, 0x00\nmov ebx, 3\nud2');
+  it('UD2, a multi-byte NOP, and the hint-NOP space 0F 18-0F 1F (ENDBR32 is one)', () => {
+    const b = runProtected('db 0x0f, 0x1f, 0x44, 0x00, 0x00\ndb 0xf3, 0x0f, 0x1e, 0xfb\ndb 0x0f, 0x18, 0x06\nmov ebx, 3\nud2');
     expect(reg(b, EBX)).toBe(3);
     expect(record(b).vector).toBe(UD);
   });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Layout } from '../layout.js';
 import {
-  Access, enablePaging, identityMap, mapLarge, mapPage, pde, PTE, record, runProtected, SEL, setDescriptor, setIdtGate, STACK0, TSS,
+  Access, buildProtected, enablePaging, identityMap, mapLarge, mapPage, pde, PTE, record, runProtected, SEL, setDescriptor, setIdtGate, STACK0, TSS,
 } from './pm-harness.js';
-import type { Bench } from './test-harness.js';
+import { runToHalt, type Bench } from './test-harness.js';
 
 const PF = 14, DF = 8;
 const PAGE = 0x300000; // a test page outside the identity-mapped first 2 MiB
@@ -131,6 +132,36 @@ describe('paging', () => {
     );
     expect(b.cpu.get32(3)).toBe(222); // the non-global page was re-walked
     expect(b.cpu.get32(1)).toBe(111); // the global one kept its old translation
+  });
+
+  it('a state block restored from a snapshot (same CR3) does not see the TLB of the run after the snapshot', () => {
+    const other = FRAME + 0x1000;
+    const b = buildProtected(
+      `${enablePaging()}
+      mov eax, [${PAGE}]
+      hlt
+    p2:
+      mov dword [${PTE_ADDR}], ${other | RW_USER}
+      invlpg [${PAGE}]
+      mov ebx, [${PAGE}]
+      hlt
+    p3:
+      mov ecx, [${PAGE}]`,
+      { setup: paged(RW_USER, (bench) => { bench.memory.write32(FRAME, 111); bench.memory.write32(other, 222); }) },
+    );
+    runToHalt(b);
+    const state = b.memory.u8.slice(0, Layout.STATE_SIZE);
+    const ram = b.memory.u8.slice(Layout.RAM, Layout.RAM + (4 << 20));
+    b.cpu.set32(0, 0);
+    b.memory.u8[Layout.HALTED] = 0;
+    runToHalt(b);
+    expect(b.cpu.get32(3)).toBe(222);
+    b.memory.u8.set(state, 0);
+    b.memory.u8.set(ram, Layout.RAM);
+    b.memory.u8[Layout.HALTED] = 0;
+    b.cpu.setEip(b.at.p3);
+    runToHalt(b);
+    expect(b.cpu.get32(1)).toBe(111);
   });
 
   it('a supervisor translation cached in the TLB does not let ring 3 in', () => {

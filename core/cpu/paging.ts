@@ -18,6 +18,7 @@
 import { Layout } from '../layout.js';
 import { PageKind } from '../memory.js';
 import type { CpuBase } from './cpu-base.js';
+import { breakpointInPage, checkDataBreakpoint } from './debug.js';
 import { CR0_WP, CR4_PGE, CR4_PSE, S_CR0, S_CR2, S_CR3, S_CR4, VEC_AC, VEC_PF } from './arch.js';
 
 const RAM = Layout.RAM;
@@ -130,7 +131,7 @@ export function xlate(c: CpuBase, lin: number, write: boolean, user: boolean, si
   let e = c.tlb[lin >>> 12];
   const perm = write ? (user ? P_WU : P_WS) : user ? P_RU : P_RS;
   if ((e & perm) === 0) e = fill(c, lin, write, user);
-  if (c.dataBreakpoints !== 0) c.checkDataBreakpoint(lin, size, write);
+  if (c.dataBreakpoints !== 0) checkDataBreakpoint(c, lin, size, write);
   return ((e & -4096) | (lin & 0xfff)) >>> 0;
 }
 
@@ -162,7 +163,7 @@ function fill(c: CpuBase, lin: number, write: boolean, user: boolean): number {
   let fast = 0;
   if (kind <= ROM_KIND) fast = (e & (P_RS | P_RU)) << 4;
   if (kind === RAM_KIND) fast |= (e & (P_WS | P_WU)) << 4;
-  if (c.dataBreakpoints !== 0 && c.breakpointInPage(page)) fast = 0;
+  if (c.dataBreakpoints !== 0 && breakpointInPage(c, page)) fast = 0;
   e |= fast;
   const tlb = c.tlb;
   // Non-global entries are listed so that a CR3 load clears just them; global ones only need the full flush.

@@ -21,6 +21,8 @@ import { readSlow, sysRead16, sysRead32, sysWrite8, writeSlow } from './paging.j
 import { descriptorBase, descriptorLimit, dplOf, fetchOrFault, invalidateOuterSegments, markAccessed, typeOf } from './pm-segments.js';
 import { TASK_CALL, TASK_INT, TASK_IRET, TASK_JMP, taskSwitch } from './pm-tasks.js';
 
+/** The segment registers of an IRETD frame back to virtual-8086 mode, after ESP, in stack order. */
+const V86_FRAME_SEGMENTS: readonly number[] = [SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS];
 /** EFLAGS bits an IRET may restore at CPL 0 (VM is only set by the return to virtual-8086 mode). */
 const IRET_FLAGS = 0x3f7fd5 & ~VM;
 
@@ -377,8 +379,7 @@ function returnToV86(c: CpuBase, offset: number, cs: number, flags: number): voi
   c.lz[LZ_MASK] = 0;
   c.mode = MODE_V86;
   c.setCpl(3);
-  const segs = [SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS];
-  for (let i = 0; i < 5; i++) loadV86Seg(c, segs[i], values[i + 1] & 0xffff);
+  for (let i = 0; i < 5; i++) loadV86Seg(c, V86_FRAME_SEGMENTS[i], values[i + 1] & 0xffff);
   loadV86Seg(c, SEG_CS, cs & 0xffff);
   c.r32[4] = values[0];
   c.ip = offset & 0xffff;

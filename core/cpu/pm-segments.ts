@@ -143,8 +143,8 @@ export function storeSystemSelector(c: CpuBase, seg: number, o32: number): void 
 /** LLDT r/m16: a GDT selector of an LDT descriptor, or null (no LDT). */
 export function lldt(c: CpuBase): void {
   requireProtected(c);
-  const selector = readE(c, 16);
   requireCpl0(c);
+  const selector = readE(c, 16);
   if ((selector & 0xfffc) === 0) {
     c.setSegCache(SEG_LDTR, selector, 0, 0, 0);
     return;
@@ -160,8 +160,8 @@ export function lldt(c: CpuBase): void {
 /** LTR r/m16: an available TSS in the GDT, which becomes busy. */
 export function ltr(c: CpuBase): void {
   requireProtected(c);
-  const selector = readE(c, 16);
   requireCpl0(c);
+  const selector = readE(c, 16);
   const code = selector & 0xfffc;
   if (code === 0) c.raiseCode(VEC_GP, 0);
   if (selector & 4) c.raiseCode(VEC_GP, code);
