@@ -186,8 +186,8 @@ export class Machine {
     set(0x10, (floppyType(this.floppies[0]) << 4) | floppyType(this.floppies[1]));
     set(0x12, (this.hardDisks[0] ? 0xf0 : 0) | (this.hardDisks[1] ? 0x0f : 0));
     const floppies = this.floppies.filter(Boolean).length;
-    // Equipment byte: bit 0 floppy present, bits 6-7 floppies - 1, bits 4-5 = 00 (EGA/VGA), bit 1 x87 (none yet).
-    set(0x14, floppies ? 1 | ((floppies - 1) << 6) : 0);
+    // Equipment byte: bit 0 floppy present, bit 1 x87 present, bits 4-5 = 00 (EGA/VGA), bits 6-7 floppies - 1.
+    set(0x14, 0x02 | (floppies ? 1 | ((floppies - 1) << 6) : 0));
     set(0x15, 640 & 0xff);
     set(0x16, 640 >> 8);
     set(0x17, extendedKb & 0xff);

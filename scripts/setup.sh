@@ -9,4 +9,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
-npm ci --no-audit --no-fund
+# `npm install` against the committed lockfile rather than `npm ci`: the npm on these machines writes
+# lockfiles without other platforms' optional packages (rollup's per-platform binaries) and then refuses
+# them in `npm ci`. With the lockfile in sync, `npm install` installs exactly what it pins.
+npm install --no-audit --no-fund
