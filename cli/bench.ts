@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { benchInterpreter } from '../core/index.js';
+import { benchInterpreter, benchProtected, type BenchResult } from '../core/index.js';
 import { benchRelay } from '../relay/index.js';
 import { numberOption, parseArgs, UsageError } from './args.js';
 
@@ -25,19 +25,23 @@ export async function bench(argv: string[]): Promise<number> {
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, number>>> = {
   /** The interpreter on a fixed real-mode integer workload (core/cpu/bench.ts), about 1 s per run. */
-  'interpreter-real-mode': async () => {
-    const cpuBefore = process.cpuUsage();
-    const { mips, instructions, seconds } = benchInterpreter(1);
-    const cpu = process.cpuUsage(cpuBefore);
-    // MIPS per second of this process's own CPU time: steadier than wall time on a shared machine.
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    return { mips, mipsPerCpuSecond: instructions / cpuSeconds / 1e6, instructions, seconds };
-  },
+  'interpreter-real-mode': async () => interpreterRun(benchInterpreter),
+  /** The same kind of workload as 32-bit code in flat protected mode with paging on. */
+  'interpreter-protected-mode': async () => interpreterRun(benchProtected),
   /** The relay on loopback: frames/s with 64-byte frames, MB/s with 1514-byte frames, added latency. */
   relay: async () => ({ ...(await benchRelay()) }),
   /** The Debian guest booted directly: first kernel line, BOOT-OK, in-guest benchmark (minutes per run). */
   'linux-boot': async () => (await import('./bench-linux.js')).benchLinuxBoot(),
 };
+
+function interpreterRun(run: (seconds: number) => BenchResult): Record<string, number> {
+  const cpuBefore = process.cpuUsage();
+  const { mips, instructions, seconds } = run(1);
+  const cpu = process.cpuUsage(cpuBefore);
+  // MIPS per second of this process's own CPU time: steadier than wall time on a shared machine.
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { mips, mipsPerCpuSecond: instructions / cpuSeconds / 1e6, instructions, seconds };
+}
 
 function medianOf(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
