@@ -11,14 +11,15 @@ import {
   SIGN,
   Status,
   isDenormalF80,
+  isNaNF80,
   isUnsupportedF80,
   isZeroF80,
+  normRoundPack,
   normalize,
   packInteger,
   propagateNaN1,
   roundPackTo,
   roundsUp,
-  unaryNaNs,
 } from './f80.js';
 
 const TWO32 = 4294967296;
@@ -98,10 +99,17 @@ export function roundToInt(c: F80Context, se: number, hi: number, lo: number): v
 
 function roundToIntParked(c: F80Context): void {
   const { aSE: se, aHi: hi, aLo: lo } = c;
-  if (unaryNaNs(c, se, hi, lo)) return;
+  // The NaN front written out rather than unaryNaNs(): in this function the call tips V8's inlining
+  // budget and FRNDINT costs 9% more (instruction counts).
+  c.cc = 0;
+  if (isUnsupportedF80(se, hi)) {
+    c.invalid();
+    return;
+  }
   const exp = se & EXP_MASK;
   if (exp === EXP_MASK) {
-    c.setResult(se, hi, lo); // ±∞
+    if (isNaNF80(se, hi, lo)) propagateNaN1(c, se, hi, lo);
+    else c.setResult(se, hi, lo);
     return;
   }
   if (isDenormalF80(se, hi, lo)) c.flags |= Status.DE;
@@ -110,7 +118,7 @@ function roundToIntParked(c: F80Context): void {
     c.setResult(se, hi, lo); // already integral
     return;
   }
-  packInteger(c, se >>> 15, c.nHi, c.nLo);
+  normRoundPack(c, se >>> 15, EXP_BIAS + 63, c.nHi, c.nLo, 0, 64);
   if (outcome > 0) c.flags |= Status.PE;
   c.cc = outcome === 2 ? Status.C1 : 0;
 }
