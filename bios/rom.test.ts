@@ -93,7 +93,7 @@ describe('services with hostile arguments', () => {
     });
     m.runSlice(200_000); // through POST: BDA and EBDA are set up
     const host = {
-      cpu: m.cpu, memory: m.memory, io: m.io, clock: m.clock, ramSize: m.ramSize, floppies: m.floppies, hardDisks: m.hardDisks,
+      cpu: m.cpu, memory: m.memory, io: m.io, clock: m.clock, ramSize: m.ramSize, floppies: m.floppies, hardDisks: m.hardDisks, cdroms: m.cdroms,
       requestReset: () => {}, log: (s: string) => log.push(s),
     };
     let seed = 99;

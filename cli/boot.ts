@@ -8,7 +8,7 @@ const SPEC = {
   flags: ['screen', 'debugcon', 'no-jit'],
 } as const;
 /** Options of the CLI contract (DESIGN §6) that later issues implement; named here so users get a clear message. */
-const NOT_YET = ['cdrom', 'net', 'mac', 'screenshot'];
+const NOT_YET = ['net', 'mac', 'screenshot'];
 const QUIT_KEY = 0x1d; // Ctrl+]
 /** How much recent serial output --until matches against. */
 const SERIAL_WINDOW = 1 << 16;
@@ -32,12 +32,14 @@ export async function boot(argv: string[]): Promise<number> {
   const firmware: Firmware = args.values.has('bios') ? { rom: padRom(await readImage(args.values.get('bios')!, 'BIOS ROM')) } : createBios();
   const fda = args.values.get('fda');
   const hda = args.values.get('hda');
+  const cdrom = args.values.get('cdrom');
   const machine = new Machine({
     memoryMB,
     firmware,
     clock,
     floppies: [fda ? new MemoryBlockDevice(await readImage(fda, 'floppy image')) : undefined],
     hardDisks: [hda ? new MemoryBlockDevice(await readImage(hda, 'hard disk image')) : undefined],
+    cdroms: [cdrom ? new MemoryBlockDevice(await readImage(cdrom, 'CD-ROM image'), true) : undefined],
   });
 
   const kernel = args.values.get('kernel');

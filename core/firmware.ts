@@ -47,6 +47,8 @@ export interface FirmwareHost {
   /** Drives by BIOS number order: floppies A:, B:, then hard disks 80h, 81h … */
   readonly floppies: readonly (BlockDevice | undefined)[];
   readonly hardDisks: readonly (BlockDevice | undefined)[];
+  /** CD-ROM drives (2048-byte sectors), in the order the firmware numbers them (El Torito, INT 13h E0h…). */
+  readonly cdroms: readonly (BlockDevice | undefined)[];
   /** Ask the machine to power-cycle (e.g. INT 19h failure paths, Ctrl+Alt+Del). */
   requestReset(): void;
   /** A line for the user (boot messages, errors), shown by the CLI on stderr and by the app in its log. */

@@ -16,6 +16,8 @@ export interface MachineConfig {
   floppies?: (BlockDevice | undefined)[];
   /** Hard disks 80h, 81h, … */
   hardDisks?: (BlockDevice | undefined)[];
+  /** CD-ROM drives (read-only, 2048-byte sectors). */
+  cdroms?: (BlockDevice | undefined)[];
   /** 'realtime' follows the host clock; 'deterministic' derives time from instructions retired. */
   clock?: 'realtime' | 'deterministic';
   /** Wall-clock time at power-on for the RTC (ms since 1970); default now, or 2000-01-01 for a deterministic clock. */
@@ -49,6 +51,7 @@ export class Machine {
   readonly firmware: Firmware;
   readonly floppies: (BlockDevice | undefined)[];
   readonly hardDisks: (BlockDevice | undefined)[];
+  readonly cdroms: (BlockDevice | undefined)[];
 
   /** COM1 transmitted a byte. */
   onSerial?: (byte: number) => void;
@@ -76,6 +79,7 @@ export class Machine {
     this.firmware = config.firmware;
     this.floppies = config.floppies ?? [];
     this.hardDisks = config.hardDisks ?? [];
+    this.cdroms = config.cdroms ?? [];
     this.memory.loadBios(config.firmware.rom);
 
     const deterministic = config.clock === 'deterministic';
@@ -129,6 +133,7 @@ export class Machine {
       ramSize,
       floppies: this.floppies,
       hardDisks: this.hardDisks,
+      cdroms: this.cdroms,
       requestReset: () => this.requestReset('firmware'),
       log: (message) => this.onLog?.(message),
     };
