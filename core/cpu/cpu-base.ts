@@ -47,6 +47,9 @@ export class CpuBase implements FlagState {
   readonly io: IoBus;
   /** The whole WebAssembly.Memory as bytes (RAM starts at Layout.RAM). */
   readonly u8: Uint8Array;
+  /** The same bytes as 16- and 32-bit words (little-endian hosts): aligned accesses take one load. */
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
   readonly pageKind: Uint8Array;
   /** The state block as Int32 words (EFLAGS, EIP, CRs …). */
   readonly st: Int32Array;
@@ -87,7 +90,7 @@ export class CpuBase implements FlagState {
   lock = false;
   /** Segment of the last effective address (override or the default of its base register). */
   eaSeg = SEG_DS;
-  /** Linear address of a read-modify-write memory operand, -1 when it is a register (operands.ts loadE/storeE). */
+  /** Linear address of a read-modify-write memory operand (operands.ts loadE/storeE; unused for a register). */
   rmwLin = -1;
   /** Scratch words for multi-part instructions (POPA); instance-scoped, never allocated per instruction. */
   readonly scratch = new Int32Array(8);
@@ -184,6 +187,8 @@ export class CpuBase implements FlagState {
     this.io = io;
     const buf = memory.memory.buffer;
     this.u8 = memory.u8;
+    this.u16 = new Uint16Array(buf);
+    this.i32 = new Int32Array(buf);
     this.pageKind = memory.pageKind;
     this.st = new Int32Array(buf, 0, Layout.STATE_SIZE >> 2);
     this.lz = new Int32Array(buf, Layout.LAZY_OP, 6);
@@ -363,16 +368,23 @@ export class CpuBase implements FlagState {
     return probe(this, linear);
   }
 
-  /** seg:offset → linear for a read of `size` bytes, after the segment's limit and type checks. */
+  /**
+   * seg:offset → linear for a read of `size` bytes, after the segment's limit and type checks. The offset
+   * may come signed or unsigned; the linear address is returned as a signed int32, so that kernel addresses
+   * (C0000000h and up) stay small integers instead of boxed doubles where they cross a call. The rd and
+   * wr methods and the slow paths take either form; never use the sign of a linear address as a flag.
+   */
   linear(seg: number, offset: number, size: number): number {
+    offset >>>= 0;
     if (offset < this.segLo[seg] || offset + size - 1 > this.segHiR[seg]) this.segFault(seg);
-    return (this.bases[seg] + offset) >>> 0;
+    return (this.bases[seg] + offset) | 0;
   }
 
   /** seg:offset → linear for a write (or read-modify-write) of `size` bytes. */
   linearW(seg: number, offset: number, size: number): number {
+    offset >>>= 0;
     if (offset < this.segLo[seg] || offset + size - 1 > this.segHiW[seg]) this.segFault(seg);
-    return (this.bases[seg] + offset) >>> 0;
+    return (this.bases[seg] + offset) | 0;
   }
 
   rd8(lin: number): number {
@@ -385,6 +397,7 @@ export class CpuBase implements FlagState {
     const e = this.tlb[lin >>> 12];
     if ((lin & 0xfff) !== 0xfff && e & this.fastRd) {
       const i = RAM + (((e & -4096) | (lin & 0xfff)) >>> 0);
+      if ((i & 1) === 0) return this.u16[i >>> 1];
       return this.u8[i] | (this.u8[i + 1] << 8);
     }
     return readSlow(this, lin, 2, this.user);
@@ -394,6 +407,7 @@ export class CpuBase implements FlagState {
     const e = this.tlb[lin >>> 12];
     if ((lin & 0xfff) <= 0xffc && e & this.fastRd) {
       const i = RAM + (((e & -4096) | (lin & 0xfff)) >>> 0);
+      if ((i & 3) === 0) return this.i32[i >>> 2];
       const u8 = this.u8;
       return u8[i] | (u8[i + 1] << 8) | (u8[i + 2] << 16) | (u8[i + 3] << 24);
     }
@@ -410,8 +424,11 @@ export class CpuBase implements FlagState {
     const e = this.tlb[lin >>> 12];
     if ((lin & 0xfff) !== 0xfff && e & this.fastWr) {
       const i = RAM + (((e & -4096) | (lin & 0xfff)) >>> 0);
-      this.u8[i] = v;
-      this.u8[i + 1] = v >> 8;
+      if ((i & 1) === 0) this.u16[i >>> 1] = v;
+      else {
+        this.u8[i] = v;
+        this.u8[i + 1] = v >> 8;
+      }
       return;
     }
     writeSlow(this, lin, 2, v, this.user);
@@ -421,11 +438,14 @@ export class CpuBase implements FlagState {
     const e = this.tlb[lin >>> 12];
     if ((lin & 0xfff) <= 0xffc && e & this.fastWr) {
       const i = RAM + (((e & -4096) | (lin & 0xfff)) >>> 0);
-      const u8 = this.u8;
-      u8[i] = v;
-      u8[i + 1] = v >> 8;
-      u8[i + 2] = v >> 16;
-      u8[i + 3] = v >> 24;
+      if ((i & 3) === 0) this.i32[i >>> 2] = v;
+      else {
+        const u8 = this.u8;
+        u8[i] = v;
+        u8[i + 1] = v >> 8;
+        u8[i + 2] = v >> 16;
+        u8[i + 3] = v >> 24;
+      }
       return;
     }
     writeSlow(this, lin, 4, v, this.user);
@@ -495,7 +515,7 @@ export class CpuBase implements FlagState {
 
   // ------------------------------------------------------------------ effective addresses
 
-  /** Offset of the ModRM memory operand (fetches displacement and SIB); sets eaSeg. */
+  /** Offset of the ModRM memory operand (fetches displacement and SIB); sets eaSeg. 32-bit offsets come signed (`| 0`). */
   ea(): number {
     return this.a32 ? this.ea32() : this.ea16();
   }
@@ -565,7 +585,8 @@ export class CpuBase implements FlagState {
     if (mod === 1) off += (this.fetch8() << 24) >> 24;
     else if (mod === 2) off += this.fetch32();
     this.eaSeg = this.seg >= 0 ? this.seg : seg;
-    return off >>> 0;
+    // Signed: kernel addresses (C0000000h and up) stay small integers across calls instead of boxed doubles.
+    return off | 0;
   }
 
   /** Segment for an instruction's default-DS memory access (string source, XLAT, moffs): DS or the override. */

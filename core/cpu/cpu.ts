@@ -14,7 +14,7 @@ import {
 } from './arch.js';
 import { CpuBase, REG8 } from './cpu-base.js';
 import { codeBreakpointHits, DR6_BS, updateBreakpoints } from './debug.js';
-import { buildDispatch, type Dispatch, GROUP, GROUP_BASE, NO_MODRM, PREFIX } from './dispatch.js';
+import { buildDispatch, type Dispatch, NO_MODRM, PREFIX, PREFIX_BYTES } from './dispatch.js';
 import { EFLAGS_INDEX, IF, LZ_MASK, readFlags, RF } from './flags.js';
 import { Fpu } from './fpu/index.js';
 import { CpuFpuHost } from './fpu-host.js';
@@ -54,7 +54,7 @@ const SETTABLE_FLAGS = 0x7fd5;
 const MAX_PREFIXES = 14;
 
 export class Cpu extends CpuBase implements CpuAccess {
-  private readonly handlers: Handler[];
+  private readonly entries: Handler[];
   private readonly modrmTable: Uint8Array;
   private readonly lockable: Uint8Array;
   /** The dispatch tables (for tests and tools). */
@@ -73,7 +73,9 @@ export class Cpu extends CpuBase implements CpuAccess {
       this.fpu = new Fpu(opts.memory.memory, host);
     }
     this.dispatch = buildDispatch();
-    this.handlers = this.dispatch.handlers;
+    this.entries = this.dispatch.entries;
+    // The prefix bytes enter the prefixed decoder (the 0F escape is step()'s own compare).
+    for (const p of PREFIX_BYTES) this.entries[p] = this.entries[p | 0x200] = () => this.stepPrefixed(p);
     this.modrmTable = this.dispatch.modrm;
     this.lockable = this.dispatch.lockable;
     // A fresh memory has A20_MASK 0, which would map everything to address 0; the machine sets it, a bare CPU gets A20 on.
@@ -272,29 +274,16 @@ export class Cpu extends CpuBase implements CpuAccess {
   }
 
   /**
-   * Decodes opcode and ModRM and runs the handler. Prefixed instructions take stepPrefixed(); the prefix
-   * fields (seg, rep, lock, o32, a32) hold their defaults between instructions, so the common path
-   * never touches them.
+   * Fetches the opcode and enters its handler. The entry (dispatch.ts) fetches the ModRM byte and picks a
+   * group's row itself, so the common path here is one load, one compare and one call. Prefixed
+   * instructions take stepPrefixed(); the prefix fields (seg, rep, lock, o32, a32) hold their defaults
+   * between instructions, so the common path never touches them.
    */
   private step(): void {
     this.startIp = this.ip;
     const b = this.fetch8();
-    let index = b | this.sizeBits;
-    let kind = this.modrmTable[index];
-    if (kind >= PREFIX) {
-      if (kind === PREFIX) {
-        this.stepPrefixed(b);
-        return;
-      }
-      index = 0x100 | this.fetch8() | this.sizeBits;
-      kind = this.modrmTable[index];
-    }
-    if (kind !== NO_MODRM) {
-      const modrm = this.fetch8();
-      this.modrm = modrm;
-      if (kind === GROUP) index = GROUP_BASE + (index << 3) + ((modrm >> 3) & 7);
-    }
-    this.handlers[index](this);
+    if (b === 0x0f) this.entries[0x100 | this.fetch8() | this.sizeBits](this);
+    else this.entries[b | this.sizeBits](this);
   }
 
   private stepPrefixed(first: number): void {
@@ -321,12 +310,21 @@ export class Cpu extends CpuBase implements CpuAccess {
     this.a32 = a32;
     if (b === 0x0f) b = 0x100 | this.fetch8();
     const index = o32 ? b | 0x200 : b;
-    const kind = this.modrmTable[index];
-    if (kind !== NO_MODRM) this.modrm = this.fetch8();
-    const reg = (this.modrm >> 3) & 7;
-    if (this.lock && (kind === NO_MODRM || this.modrm >= 0xc0 || this.lockable[index * 8 + reg] === 0)) this.raise(VEC_UD);
-    this.handlers[kind === GROUP ? GROUP_BASE + (index << 3) + reg : index](this);
+    if (this.lock) this.checkLock(index);
+    this.entries[index](this);
     this.clearPrefixes();
+  }
+
+  /**
+   * LOCK is #UD unless the instruction is one of the lockable ones with a memory destination: look at the
+   * ModRM byte ahead of the entry (which fetches it again).
+   */
+  private checkLock(index: number): void {
+    const kind = this.modrmTable[index];
+    if (kind === NO_MODRM) this.raise(VEC_UD);
+    const modrm = this.fetch8();
+    this.ip--;
+    if (modrm >= 0xc0 || this.lockable[index * 8 + ((modrm >> 3) & 7)] === 0) this.raise(VEC_UD);
   }
 
   // ------------------------------------------------------------------ CpuAccess

@@ -86,23 +86,19 @@ export function writeE(c: CpuBase, size: number, v: number): void {
 
 /**
  * Read-modify-write of the r/m operand: loadE checks that it may be written, returns the value and
- * remembers where it came from (rmwLin, -1 for a register); storeE writes back there.
+ * remembers where it came from (rmwLin, for a memory operand); storeE writes back there.
  */
 export function loadE(c: CpuBase, size: number): number {
   const m = c.modrm;
-  if (m >= 0xc0) {
-    c.rmwLin = -1;
-    return getReg(c, size, m & 7);
-  }
+  if (m >= 0xc0) return getReg(c, size, m & 7);
   const lin = c.eaLinW(size >> 3);
   c.rmwLin = lin;
   return readMem(c, size, lin);
 }
 
 export function storeE(c: CpuBase, size: number, v: number): void {
-  const lin = c.rmwLin;
-  if (lin < 0) setReg(c, size, c.modrm & 7, v);
-  else writeMem(c, size, lin, v);
+  if (c.modrm >= 0xc0) setReg(c, size, c.modrm & 7, v);
+  else writeMem(c, size, c.rmwLin, v);
 }
 
 /** Fetches an immediate of `size` bits. */

@@ -37,7 +37,7 @@ export function bitTest(c: CpuBase, op: number, size: number, immediate: number)
   if (op === BT) return;
   const mask = 1 << bit;
   const result = (op === BTS ? value | mask : op === BTR ? value & ~mask : value ^ mask) & maskOf(size);
-  if (lin < 0) setReg(c, size, m & 7, result);
+  if (m >= 0xc0) setReg(c, size, m & 7, result);
   else writeMem(c, size, lin, result);
 }
 

@@ -30,6 +30,32 @@ describe('paging', () => {
     expect(record(write)).toMatchObject({ vector: PF, code: 2, cr2: PAGE + 0xfff });
   });
 
+  it('pages in the upper half (linear addresses kept as signed int32): RMW, bit ops, LOCK XADD, a word at the end of the page, #PF with the full CR2', () => {
+    const HIGH = 0xc0300000;
+    const setup = (b: Bench) => {
+      identityMap(b, 0, 0x200000, RW_USER);
+      mapPage(b, HIGH, FRAME, RW_USER);
+    };
+    const ok = runProtected(`${enablePaging()}
+      mov dword [${HIGH + 0x10}], 0x7ffffff0
+      add dword [${HIGH + 0x10}], 0x20
+      mov ecx, 35
+      bts dword [${HIGH + 0x20}], ecx
+      mov edx, 5
+      lock xadd [${HIGH + 0x30}], edx
+      lock xadd [${HIGH + 0x30}], edx
+      mov esi, ${HIGH + 0xffe}
+      mov word [esi], 0xbeef
+      mov eax, [${HIGH + 0x10}]`, { setup, ram: 16 << 20 });
+    expect(ok.cpu.get32(0)).toBe(0x80000010);
+    expect(ok.memory.read32(FRAME + 0x24)).toBe(8);
+    expect(ok.memory.read32(FRAME + 0x30)).toBe(5); // 0 + 5, then 5 + 0 (EDX took the old 0)
+    expect(ok.cpu.get32(2)).toBe(5);
+    expect(ok.memory.read16(FRAME + 0xffe)).toBe(0xbeef);
+    const fault = runProtected(`${enablePaging()}\nfault: mov dword [${HIGH + 0x1123}], 1`, { setup, ram: 16 << 20 });
+    expect(record(fault)).toMatchObject({ vector: PF, code: 2, cr2: HIGH + 0x1123, eip: fault.at.fault });
+  });
+
   it('user accesses: a supervisor page is #PF 5 (read) / 7 (write); a read-only user page is #PF 7 on write', () => {
     const user = { ring3: true, prologue: enablePaging(), setup: paged(PTE.P | PTE.W) };
     expect(record(runProtected(`mov eax, [${PAGE}]`, user))).toMatchObject({ vector: PF, code: 5, cr2: PAGE });

@@ -241,7 +241,7 @@ export function arpl(c: CpuBase): void {
   const raise = (dst & 3) < (src & 3);
   if (raise) {
     dst = (dst & ~3) | (src & 3);
-    if (lin < 0) setReg(c, 16, c.modrm & 7, dst);
+    if (c.modrm >= 0xc0) setReg(c, 16, c.modrm & 7, dst);
     else c.wr16(lin, dst);
   }
   setZf(c, raise);
