@@ -7,6 +7,7 @@ export { Layout, WASM_PAGE } from './layout.js';
 export { PhysicalMemory, PageKind, type MmioHandler } from './memory.js';
 export { IoBus, type PortHandler } from './io.js';
 export { type BlockDevice, MemoryBlockDevice } from './block.js';
+export { CowBlockDevice, RangeBlockDevice, type RangeSource, type RangeBlockDeviceOptions } from './block/index.js';
 export { type Clock, RealtimeClock, DeterministicClock } from './clock.js';
 export { type Device, type DeviceState, type TimedDevice, type IrqLine, checkStateVersion } from './device.js';
 export { type Firmware, type FirmwareHost, type CpuAccess, Reg, Reg8, Seg, Flag } from './firmware.js';

@@ -3,6 +3,13 @@ import { DeterministicClock, RealtimeClock, type InstructionClock } from './cloc
 import { Cpu } from './cpu/index.js';
 import type { Device, DeviceState, TimedDevice } from './device.js';
 import { DebugPorts, I8042, Mc146818, Pic8259Pair, Pit8254, Port92, Ps2Keyboard, Uart16550, Vga } from './devices/index.js';
+import { Dma8237, Fdc82077, PcSpeaker, Ps2Mouse } from './devices/index.js';
+import { I440fx } from './devices/pci/i440fx.js';
+import { PciBus } from './devices/pci/pci.js';
+import { Piix3 } from './devices/pci/piix3.js';
+import { PiixIde } from './devices/ide/piix-ide.js';
+import { macFromConfig } from './devices/ne2000/mac.js';
+import { NE2000_ISA_IRQ, Ne2000Isa, Ne2000Pci } from './devices/ne2000/ne2000.js';
 import type { Firmware, FirmwareHost } from './firmware.js';
 import { IoBus } from './io.js';
 import { Layout } from './layout.js';
@@ -22,6 +29,8 @@ export interface MachineConfig {
   clock?: 'realtime' | 'deterministic';
   /** Wall-clock time at power-on for the RTC (ms since 1970); default now, or 2000-01-01 for a deterministic clock. */
   epochMs?: number;
+  /** An NE2000 network card: the PCI RTL8029 at slot 3 (default) or the ISA card at 300h/IRQ 9; MAC random by default. */
+  nic?: { mac?: string | Uint8Array; bus?: 'pci' | 'isa' };
 }
 
 const A20_ON = 0xffffffff;
@@ -48,6 +57,18 @@ export class Machine {
   readonly vga: Vga;
   readonly port92: Port92;
   readonly debugPorts: DebugPorts;
+  readonly dma: Dma8237;
+  readonly fdc: Fdc82077;
+  readonly mouse: Ps2Mouse;
+  readonly speaker: PcSpeaker;
+  /** PCI bus 0 (docs/BOARD.md "PCI"): slot 0 host bridge, slot 1 PIIX3 (fn 0 ISA bridge, fn 1 IDE). */
+  readonly pci: PciBus;
+  readonly hostBridge: I440fx;
+  readonly piix3: Piix3;
+  /** PIIX3 IDE (slot 1 fn 1): hard disks on the primary channel, the first CD-ROM as secondary master. */
+  readonly ide: PiixIde;
+  /** The network card, when the config asks for one (docs/BOARD.md). */
+  readonly nic: Ne2000Pci | Ne2000Isa | undefined = undefined;
   readonly firmware: Firmware;
   readonly floppies: (BlockDevice | undefined)[];
   readonly hardDisks: (BlockDevice | undefined)[];
@@ -63,6 +84,10 @@ export class Machine {
   onReset?: (reason: string) => void;
   /** Firmware messages for the user. */
   onLog?: (message: string) => void;
+  /** The network card transmitted an Ethernet frame (no FCS; the array is the caller's to keep). */
+  onFrame?: (frame: Uint8Array) => void;
+  /** The PC speaker's audible tone started or changed (Hz), or stopped (0). */
+  onTone?: (hz: number) => void;
 
   private readonly devices: Device[];
   private readonly timed: TimedDevice[];
@@ -121,8 +146,34 @@ export class Machine {
     this.vga = new Vga({ io, memory, clock });
     this.port92 = new Port92({ io, setA20: a20From('port92'), resetSystem });
     this.debugPorts = new DebugPorts({ io, onDebugCon: (b) => this.onDebugCon?.(b), onExit: (code) => this.onDebugExit?.(code) });
+    this.dma = new Dma8237({ io, memory });
+    this.fdc = new Fdc82077({ io, dma: this.dma, irq: this.pic.line(6), disks: this.floppies });
+    this.mouse = new Ps2Mouse();
+    this.kbc.attachAux(this.mouse);
+    this.speaker = new PcSpeaker({ pit: this.pit, onTone: (hz) => this.onTone?.(hz) });
+    this.pci = new PciBus({ io });
+    this.hostBridge = new I440fx();
+    this.pci.attach(0, 0, this.hostBridge);
+    this.piix3 = new Piix3({ io, bus: this.pci, pic: this.pic, resetSystem });
+    this.pci.attach(1, 0, this.piix3);
+    this.ide = new PiixIde({ io, memory, irq14: this.pic.line(14), irq15: this.pic.line(15), drives: PiixIde.drivesFor(this.hardDisks, this.cdroms) });
+    this.pci.attach(1, 1, this.ide);
+    this.pci.attach(2, 0, this.vga.pci);
+    if (config.nic) {
+      const mac = macFromConfig(config.nic.mac);
+      const onFrame = (frame: Uint8Array) => this.onFrame?.(frame);
+      if (config.nic.bus === 'isa') {
+        this.nic = new Ne2000Isa({ io, mac, irq: this.pic.line(NE2000_ISA_IRQ), onFrame });
+      } else {
+        const nic = new Ne2000Pci({ io, mac, onFrame });
+        nic.connectIrq(this.pci.attach(3, 0, nic));
+        this.nic = nic;
+      }
+    }
 
-    this.devices = [this.pic, this.pit, this.rtc, this.kbc, this.keyboard, this.uart, this.vga, this.port92, this.debugPorts];
+    this.devices = [this.pic, this.pit, this.rtc, this.kbc, this.keyboard, this.uart, this.vga, this.port92, this.debugPorts, this.pci, this.piix3, this.ide];
+    if (this.nic) this.devices.push(this.nic);
+    this.devices.push(this.dma, this.fdc, this.mouse, this.speaker); // the speaker after the PIT: it re-reads the tone on load
     this.timed = this.devices.filter((d): d is TimedDevice => typeof (d as TimedDevice).tick === 'function');
 
     this.host = {
@@ -235,7 +286,8 @@ export class Machine {
       const due = device.tick(now);
       if (due < next) next = due;
     }
-    this.nextDeadline = next;
+    // A device that asks again for a moment already handled would freeze time while the CPU is halted.
+    this.nextDeadline = Math.max(next, now + 1);
     return now;
   }
 
@@ -267,8 +319,27 @@ export class Machine {
   }
 
   /** The VGA text screen as text: rows joined with '\n', trailing spaces trimmed. */
+  /** An Ethernet frame from the network for the card; false if there is no card or it did not take the frame. */
+  receiveFrame(frame: Uint8Array): boolean {
+    return this.nic?.receive(frame) ?? false;
+  }
+
   screenText(): string {
     return this.vga.screenText();
+  }
+
+  /**
+   * The PS/2 mouse moved: `dx` right, `dy` down (as DOM movementX/Y), `dz` wheel steps (positive: towards
+   * the user, as DOM deltaY > 0), `buttons` bit 0 left, bit 1 right, bit 2 middle (as DOM MouseEvent.buttons).
+   */
+  mouseMove(dx: number, dy: number, dz: number, buttons: number): void {
+    this.mouse.move(dx, dy, dz, buttons);
+  }
+
+  /** Changes the disk in floppy drive 0 (A:) or 1 (B:) of those configured, or empties it; the guest sees a disk change. */
+  insertFloppy(drive: number, disk: BlockDevice | undefined): void {
+    this.fdc.insertDisk(drive, disk);
+    this.floppies[drive] = disk;
   }
 
   /** A snapshot: the CPU state block, RAM, and every device's named state. */
@@ -283,16 +354,29 @@ export class Machine {
     };
   }
 
+  /**
+   * Restores a snapshot. The CPU state block goes first, so devices that read the clock while loading see
+   * the restored time. A snapshot that fails part-way (a device state this build cannot read) leaves the
+   * machine as it was before the call.
+   */
   loadState(snapshot: MachineSnapshot): void {
     if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`snapshot version ${snapshot.version} is not readable by this build (version ${SNAPSHOT_VERSION})`);
     if (snapshot.ramSize !== this.memory.ramSize) throw new Error(`snapshot has ${snapshot.ramSize} bytes of RAM, this machine ${this.memory.ramSize}`);
-    for (const device of this.devices) {
-      const state = snapshot.devices[device.name];
-      if (!state) throw new Error(`snapshot has no state for ${device.name}`);
-      device.loadState(state);
+    const missing = this.devices.find((device) => !snapshot.devices[device.name]);
+    if (missing) throw new Error(`snapshot has no state for ${missing.name}`);
+    const before = this.saveState();
+    try {
+      this.applySnapshot(snapshot);
+    } catch (e) {
+      this.applySnapshot(before);
+      throw e;
     }
+  }
+
+  private applySnapshot(snapshot: MachineSnapshot): void {
     this.memory.u8.set(snapshot.cpu, 0);
     this.memory.u8.set(snapshot.ram, Layout.RAM);
+    for (const device of this.devices) device.loadState(snapshot.devices[device.name]);
     this.nextDeadline = 0;
   }
 }

@@ -412,7 +412,8 @@ export class Pit8254 implements TimedDevice {
 
   private updateSpeaker(): void {
     const ch = this.channels[2];
-    const period = ch.period();
+    // A count written while the square wave runs takes over at the end of this period: report the new tone now.
+    const period = ch.pendingAt >= 0 && ch.period() > 0 ? ch.pendingCount : ch.period();
     const on = (this.portB & 3) === 3 && ch.mode === 3 && period > 0;
     const hz = on ? PIT_HZ / period : 0;
     if (on !== this.speakerOn || hz !== this.speakerHz) {

@@ -74,6 +74,26 @@ describe('Uart16550', () => {
     expect(io.read8(IIR)).toBe(0x02);
   });
 
+  // Regression: at a machine time this large, `now - last >= 4 × char` rounded below the deadline tick()
+  // reported, so the timeout never fired and a halted Linux waited forever for the rest of a typed line.
+  it('fires the character timeout at exactly the deadline it reports, whatever the rounding', () => {
+    const { io, uart, clock, irq } = setup();
+    io.write8(LCR, 0x80);
+    io.write8(BASE, 12); // 9600 baud, Linux's default console rate
+    io.write8(LCR, 0x03);
+    io.write8(FCR, 0x87); // FIFO, trigger 8
+    io.write8(MCR, 0x08);
+    io.write8(IER, 0x01);
+    clock.t = 34796250084.66663;
+    uart.receive(0x41);
+    const due = uart.tick(clock.t);
+    expect(due).toBeGreaterThan(clock.t);
+    clock.t = due;
+    uart.tick(clock.t);
+    expect(irq()).toBe(true);
+    expect(io.read8(IIR)).toBe(0xcc);
+  });
+
   it('uses the FIFO with its trigger level and character timeout', () => {
     const { io, uart, clock, irq } = setup();
     io.write8(FCR, 0xc7); // enable, clear, trigger 14

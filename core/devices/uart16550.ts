@@ -177,8 +177,15 @@ export class Uart16550 implements TimedDevice {
     this.timeoutPending = false;
   }
 
+  /** When the character timeout fires: four character times after the last byte in or out of the FIFO. */
+  private timeoutAt(): number {
+    return this.lastRxActivity + 4 * this.charNs();
+  }
+
   private checkTimeout(now: number): void {
-    if (this.fifoEnabled && this.rxCount > 0 && !this.timeoutPending && now - this.lastRxActivity >= 4 * this.charNs()) {
+    // The same expression as the deadline tick() reports: `now - last >= 4 × char` can round below it and
+    // leave the timeout forever one rounding error away.
+    if (this.fifoEnabled && this.rxCount > 0 && !this.timeoutPending && now >= this.timeoutAt()) {
       this.timeoutPending = true;
     }
   }
@@ -334,7 +341,7 @@ export class Uart16550 implements TimedDevice {
     this.updateIrq();
     let next = Infinity;
     if (this.wire.length && this.rxCount < this.capacity()) next = Math.max(this.nextArrival, now + 1);
-    if (this.fifoEnabled && this.rxCount > 0 && !this.timeoutPending) next = Math.min(next, this.lastRxActivity + 4 * this.charNs());
+    if (this.fifoEnabled && this.rxCount > 0 && !this.timeoutPending) next = Math.min(next, this.timeoutAt());
     return next;
   }
 

@@ -3,13 +3,15 @@ import { checkStateVersion, type Device, type DeviceState } from '../../device.j
 import type { IoBus } from '../../io.js';
 import { VGA_WINDOW, type MmioHandler, type PhysicalMemory } from '../../memory.js';
 import { loadFields, saveFields } from '../fields.js';
+import { PciConfigSpace, type PciFunction } from '../pci/pci.js';
 import { CP437_CHARS } from './cp437.js';
+import { FONT8X16 } from './fonts/index.js';
 import { egaPalette, MODE3 } from './mode3.js';
+import { DIRTY_SHIFT, PLANE_SIZE, VgaRenderer, type VgaScanSource } from './render.js';
+import { BochsVbe, Dispi, VBE_VRAM_SIZE } from './vbe.js';
+import { mapVgaRom } from './vga-rom.js';
 
-const STATE_VERSION = 1;
-const PLANE_SIZE = 0x10000;
-/** Dirty tracking granule over plane offsets. */
-const DIRTY_SHIFT = 10;
+const STATE_VERSION = 2;
 const DIRTY_BLOCKS = PLANE_SIZE >> DIRTY_SHIFT;
 /** Dot clocks selected by misc output bits 3..2. */
 const DOT_CLOCK_HZ = [25_175_000, 28_322_000];
@@ -47,10 +49,18 @@ export interface TextScreen {
 
 export type DisplayMode = { text: true; cols: number; rows: number } | { text: false; width: number; height: number; bpp: number };
 
+/** What render() reports: the picture's size, and whether any pixel of `out` changed. */
+export interface RenderResult {
+  width: number;
+  height: number;
+  changed: boolean;
+}
+
 const FIELDS = [
   'planes', 'misc', 'seqIndex', 'seq', 'crtcIndex', 'crtc', 'gcIndex', 'gc', 'acIndex', 'ac', 'acData', 'dac',
   'dacWriteIndex', 'dacReadIndex', 'dacComponent', 'dacReading', 'pelMask', 'featureControl', 'subsystemEnable', 'latch',
 ] as const;
+const VBE_FIELDS = ['regs', 'index'] as const;
 
 export interface VgaOptions {
   io: IoBus;
@@ -65,28 +75,29 @@ export interface VgaOptions {
  * text screen derived from the CRTC. Reset leaves it as the BIOS leaves mode 3 (the font in plane 2 is
  * the BIOS's to load).
  */
-export class Vga implements Device, MmioHandler {
+export class Vga implements Device, MmioHandler, VgaScanSource {
   readonly name = 'vga';
   /** Plane p at p × 64 KiB. */
   readonly planes = new Uint8Array(4 * PLANE_SIZE);
   private misc = 0;
   private seqIndex = 0;
-  private readonly seq = new Uint8Array(8);
+  // The register files are readable for the renderer (render.ts); only the port handlers write them.
+  readonly seq = new Uint8Array(8);
   private crtcIndex = 0;
-  private readonly crtc = new Uint8Array(64);
+  readonly crtc = new Uint8Array(64);
   private gcIndex = 0;
-  private readonly gc = new Uint8Array(16);
+  readonly gc = new Uint8Array(16);
   /** Attribute controller index, with bit 5 (palette address source). */
-  private acIndex = 0;
-  private readonly ac = new Uint8Array(32);
+  acIndex = 0;
+  readonly ac = new Uint8Array(32);
   /** The 3C0h flip-flop: false = next write is an index, true = data. */
   private acData = false;
-  private readonly dac = new Uint8Array(256 * 3);
+  readonly dac = new Uint8Array(256 * 3);
   private dacWriteIndex = 0;
   private dacReadIndex = 0;
   private dacComponent = 0;
   private dacReading = false;
-  private pelMask = 0xff;
+  pelMask = 0xff;
   private featureControl = 0;
   private subsystemEnable = 1;
   private readonly latch = new Uint8Array(4);
@@ -97,12 +108,44 @@ export class Vga implements Device, MmioHandler {
   changeCount = 0;
   private readonly dirty = new Uint8Array(DIRTY_BLOCKS);
   private displayChanged = true;
+  // The renderer's own change tracking (VgaScanSource), apart from takeChanges()'s.
+  readonly frameDirty = new Uint8Array(DIRTY_BLOCKS);
+  frameAll = true;
+  fontWritten = true;
+  cursorChanged = true;
+  /** The Bochs VBE extension (ports 1CEh/1CFh, linear framebuffer). */
+  readonly vbe: BochsVbe;
+  /** The card as PCI function 1234:1111 (Bochs/QEMU standard VGA); BAR0 is the linear framebuffer. */
+  readonly pci: PciFunction;
+  private readonly renderer: VgaRenderer;
 
   constructor(options: VgaOptions) {
     this.clock = options.clock;
     options.memory.mapMmio(VGA_WINDOW.start, VGA_WINDOW.end - VGA_WINDOW.start, this);
+    mapVgaRom(options.memory);
+    this.vbe = new BochsVbe({ io: options.io, memory: options.memory });
+    this.vbe.onDisplayChange = () => this.markDisplayChanged();
+    const vbe = this.vbe;
+    this.pci = {
+      name: 'vga',
+      config: new PciConfigSpace({
+        vendorId: 0x1234,
+        deviceId: 0x1111,
+        revision: 2,
+        classCode: 0x030000,
+        subsystemVendorId: 0x1af4,
+        subsystemId: 0x1100,
+        bars: [{ kind: 'mem32', size: VBE_VRAM_SIZE, onMap: (base) => vbe.mapLfb(base) }],
+      }),
+    };
     this.registerPorts(options.io);
+    this.renderer = new VgaRenderer(this);
     this.reset();
+  }
+
+  /** The clock's time for blinking, if the card has a clock (VgaScanSource). */
+  now(): number | undefined {
+    return this.clock?.now();
   }
 
   private registerPorts(io: IoBus): void {
@@ -164,6 +207,11 @@ export class Vga implements Device, MmioHandler {
     this.planes.fill(0);
     this.planes.fill(0x20, 0, PLANE_SIZE);
     this.planes.fill(0x07, PLANE_SIZE, 2 * PLANE_SIZE);
+    // The 8×16 font in plane 2 (32-byte glyph slots), as the video BIOS leaves it, so that a guest started
+    // without a BIOS mode set (direct kernel boot) still shows text.
+    for (let c = 0; c < 256; c++) this.planes.set(FONT8X16.glyphs.subarray(c * 16, c * 16 + 16), 2 * PLANE_SIZE + c * 32);
+    this.vbe.reset();
+    this.frameDirty.fill(1);
     this.markDisplayChanged();
   }
 
@@ -171,6 +219,7 @@ export class Vga implements Device, MmioHandler {
 
   private markDisplayChanged(): void {
     this.displayChanged = true;
+    this.frameAll = true;
     this.changeCount++;
   }
 
@@ -193,6 +242,13 @@ export class Vga implements Device, MmioHandler {
       value = (this.crtc[7] & ~0x10) | (value & 0x10);
     }
     this.crtc[index] = value;
+    if (index === 0x0a || index === 0x0b || index === 0x0e || index === 0x0f) {
+      // The cursor: the renderer redraws only its rows (takeChanges() still reports a register change).
+      this.displayChanged = true;
+      this.cursorChanged = true;
+      this.changeCount++;
+      return;
+    }
     this.markDisplayChanged();
   }
 
@@ -239,7 +295,8 @@ export class Vga implements Device, MmioHandler {
   }
 
   private writeDac(value: number): void {
-    this.dac[this.dacWriteIndex * 3 + this.dacComponent] = value & 0x3f;
+    // 6-bit components, or 8-bit ones while the VBE 8-bit DAC mode is on (VBE 4F08h).
+    this.dac[this.dacWriteIndex * 3 + this.dacComponent] = this.vbe.dac8 ? value : value & 0x3f;
     if (++this.dacComponent === 3) {
       this.dacComponent = 0;
       this.dacWriteIndex = (this.dacWriteIndex + 1) & 0xff;
@@ -292,6 +349,7 @@ export class Vga implements Device, MmioHandler {
   }
 
   read8(addr: number): number {
+    if (this.vbe.enabled) return addr < 0xb0000 ? this.vbe.bankRead(addr - 0xa0000) : 0xff;
     const offset = this.windowOffset(addr);
     if (offset < 0) return 0xff;
     const planes = this.planes;
@@ -324,6 +382,11 @@ export class Vga implements Device, MmioHandler {
   }
 
   write8(addr: number, value: number): void {
+    if (this.vbe.enabled) {
+      if (addr < 0xb0000) this.vbe.bankWrite(addr - 0xa0000, value);
+      this.changeCount++;
+      return;
+    }
     const offset = this.windowOffset(addr);
     if (offset < 0) return;
     const gc = this.gc;
@@ -348,6 +411,8 @@ export class Vga implements Device, MmioHandler {
       this.writeModes(mode, mask, p, value);
     }
     this.dirty[p >> DIRTY_SHIFT] = 1;
+    this.frameDirty[p >> DIRTY_SHIFT] = 1;
+    if (mask & 4) this.fontWritten = true;
     this.changeCount++;
   }
 
@@ -406,6 +471,10 @@ export class Vga implements Device, MmioHandler {
   }
 
   displayMode(): DisplayMode {
+    if (this.vbe.enabled) {
+      const r = this.vbe.regs;
+      return { text: false, width: r[Dispi.XRES], height: r[Dispi.YRES], bpp: r[Dispi.BPP] };
+    }
     const cols = this.crtc[1] + 1;
     const lines = this.verticalDisplayLines();
     if (!this.isGraphics()) return { text: true, cols, rows: Math.max(1, Math.floor(lines / this.linesPerRow())) };
@@ -441,7 +510,7 @@ export class Vga implements Device, MmioHandler {
 
   /** The text screen as text: rows joined with '\n', trailing spaces trimmed; empty in graphics modes. */
   screenText(): string {
-    if (this.isGraphics()) return '';
+    if (this.isGraphics() || this.vbe.enabled) return '';
     const { cols, rows, cells } = this.textScreen();
     const lines: string[] = [];
     for (let row = 0; row < rows; row++) {
@@ -476,13 +545,42 @@ export class Vga implements Device, MmioHandler {
     return this.ac[index & 0x1f];
   }
 
+  /**
+   * Draws the current picture as RGBA into `out` (at least width × height × 4 bytes; when it is smaller nothing
+   * is drawn and the caller resizes to the returned size and calls again). With `dirty`, marks the 32×32 tiles
+   * that changed since the last call (row-major, ceil(width / 32) per row). See render.ts.
+   */
+  render(out: Uint8ClampedArray, dirty?: Uint8Array): RenderResult {
+    return this.renderer.render(out, dirty);
+  }
+
+  /** The size render() would draw now. */
+  renderSize(): { width: number; height: number } {
+    return this.renderer.size();
+  }
+
   saveState(): DeviceState {
-    return { version: STATE_VERSION, ...saveFields(this, FIELDS) };
+    const vbe = this.vbe;
+    // Video memory beyond what the VBE mode shows is not kept: a snapshot holds the visible mode's bytes.
+    const used = vbe.enabled ? Math.min(VBE_VRAM_SIZE, vbe.stride * vbe.regs[Dispi.VIRT_HEIGHT]) : 0;
+    return {
+      version: STATE_VERSION,
+      ...saveFields(this, FIELDS),
+      vbe: { ...saveFields(vbe, VBE_FIELDS), vram: vbe.vram.slice(0, used) },
+    };
   }
 
   loadState(state: DeviceState): void {
     checkStateVersion(this.name, state, STATE_VERSION);
     loadFields(this.name, this, state, FIELDS);
+    const saved = state.vbe as { vram?: unknown } | undefined;
+    loadFields(this.name, this.vbe, saved, VBE_FIELDS);
+    const vram = saved?.vram;
+    if (!(vram instanceof Uint8Array) || vram.length > VBE_VRAM_SIZE) throw new Error(`${this.name}: state field vbe.vram is not a Uint8Array of at most 16 MiB`);
+    this.vbe.vram.fill(0);
+    this.vbe.vram.set(vram);
+    this.vbe.dirtyPages.fill(1);
+    this.frameDirty.fill(1);
     this.seqIndex &= 7;
     this.crtcIndex &= 0x3f;
     this.gcIndex &= 15;
