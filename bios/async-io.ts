@@ -11,10 +11,16 @@ export interface IoOutcome {
   error?: unknown;
 }
 
+/** The result of a task: its value, or the error it threw or rejected with. */
+export interface TaskOutcome<T> {
+  value?: T;
+  error?: unknown;
+}
+
 interface InFlight {
   key: string;
-  buffer: Uint8Array;
   done: boolean;
+  value?: unknown;
   error?: unknown;
 }
 
@@ -26,23 +32,40 @@ export class AsyncIo {
    * while it is in flight (call again with the same key), then the outcome once.
    */
   perform(key: string, buffer: Uint8Array, op: (buffer: Uint8Array) => void | Promise<void>): IoOutcome | undefined {
+    // The buffer the transfer was started with comes back (a repeated call brings a fresh, unused one).
+    const out = this.run(key, () => {
+      const r = op(buffer);
+      return isPromise(r) ? r.then(() => buffer) : buffer;
+    });
+    return out && { buffer: out.value ?? buffer, error: out.error };
+  }
+
+  /**
+   * The same for a task of several steps (e.g. boot record, catalog, image): `task()` may read devices
+   * in sequence and return a value. It must not touch guest state — only the caller does, with the value,
+   * once this returns it.
+   */
+  run<T>(key: string, task: () => T | Promise<T>): TaskOutcome<T> | undefined {
     const cur = this.current;
     if (cur && cur.key === key) {
       if (!cur.done) return undefined;
       this.current = undefined;
-      return { buffer: cur.buffer, error: cur.error };
+      return cur.error !== undefined ? { error: cur.error } : { value: cur.value as T };
     }
-    let result: void | Promise<void>;
+    let result: T | Promise<T>;
     try {
-      result = op(buffer);
+      result = task();
     } catch (error) {
-      return { buffer, error };
+      return { error };
     }
-    if (!result || typeof (result as Promise<void>).then !== 'function') return { buffer };
-    const flight: InFlight = { key, buffer, done: false };
+    if (!isPromise(result)) return { value: result };
+    const flight: InFlight = { key, done: false };
     this.current = flight;
-    (result as Promise<void>).then(
-      () => (flight.done = true),
+    result.then(
+      (value) => {
+        flight.value = value;
+        flight.done = true;
+      },
       (error: unknown) => {
         flight.error = error ?? new Error('I/O failed');
         flight.done = true;
@@ -55,4 +78,8 @@ export class AsyncIo {
   cancel(): void {
     this.current = undefined;
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as Promise<T>).then === 'function';
 }

@@ -6,7 +6,9 @@
  */
 import { Flag, Reg, Reg8, Seg, type BlockDevice, type FirmwareHost } from '../core/index.js';
 import { AsyncIo } from './async-io.js';
+import { bootCd } from './boot.js';
 import { floppyFormat, hardDiskGeometry, type Geometry } from './geometry.js';
+import { activeEmulation, CD_DRIVE_BASE, CD_SECTOR, CdMedia, int13Eltorito } from './eltorito.js';
 import { Bda, bda16, bda8, physical, readBytes, setBda8, setResultFlag, setStatus, writeBytes } from './guest.js';
 import { Entry, ROM_SEGMENT } from './rom.js';
 
@@ -26,7 +28,15 @@ interface Drive {
   number: number;
   dev: BlockDevice;
   geometry: Geometry;
+  /** Floppy-style drive (00h–7Fh): no EDD, drive type in AH=08h. */
   floppy: boolean;
+  /** A CD-ROM itself (E0h…): 2048-byte sectors, extended functions only. */
+  cd: boolean;
+  sectorSize: number;
+  /** Byte offset of sector 0 in the image (an El Torito emulated disk starts inside the CD). */
+  base: number;
+  /** Addressable sectors. */
+  sectors: number;
 }
 
 interface Transfer {
@@ -41,6 +51,11 @@ export class DiskService {
   /** Machine reset: a transfer in flight belongs to the old run. */
   reset(): void {
     this.io.cancel();
+  }
+
+  /** INT 19h: boot a CD (boot.ts); shares this service's one transfer in flight. */
+  bootCd(host: FirmwareHost): boolean {
+    return bootCd(host, this.io);
   }
 
   /** POST: each hard disk's geometry (its MBR read, which may be asynchronous) into the EBDA; 40:75h; INT 41h/46h. */
@@ -101,9 +116,10 @@ export class DiskService {
       case 0x02:
       case 0x03:
       case 0x04:
-        if (!drive) return finish(missing);
+        if (!drive || drive.cd) return finish(drive ? DiskStatus.BadCommand : missing);
         return this.chs(host, drive, ah, finish);
       case 0x08:
+        if (drive?.cd) return finish(DiskStatus.BadCommand); // no CHS on a CD
         return driveParameters(host, dl, drive, finish);
       case 0x15:
         if (!drive) cpu.set8(Reg8.AH, 0x00);
@@ -129,7 +145,8 @@ export class DiskService {
         if (!drive || drive.floppy || cpu.get16(Reg.EBX) !== 0x55aa) return finish(DiskStatus.BadCommand);
         cpu.set16(Reg.EBX, 0xaa55);
         cpu.set8(Reg8.AH, 0x30); // EDD 3.0
-        cpu.set16(Reg.ECX, 0x0001); // fixed-disk access: 42h-44h, 47h, 48h
+        // Fixed-disk access (42h-44h, 47h, 48h); a CD also has the removable-media functions' 4Bh.
+        cpu.set16(Reg.ECX, drive.cd ? 0x0003 : 0x0001);
         setResultFlag(host, Flag.CF, false);
         return true;
       case 0x42:
@@ -141,6 +158,10 @@ export class DiskService {
       case 0x48:
         if (!drive || drive.floppy) return finish(DiskStatus.BadCommand);
         return finish(eddParameters(host, drive));
+      case 0x4b: // El Torito: emulation status / terminate
+        int13Eltorito(host);
+        setBda8(host, dl < 0x80 ? Bda.FloppyStatus : Bda.HdStatus, cpu.get8(Reg8.AH));
+        return true;
       default:
         return finish(DiskStatus.BadCommand);
     }
@@ -185,6 +206,7 @@ export class DiskService {
     const bufferSeg = mem.read16(packet + 6);
     const linear = bufferOff === 0xffff && bufferSeg === 0xffff && size >= 0x18 ? mem.read32(packet + 16) : (bufferSeg << 4) + bufferOff;
     if (ah === 0x47) return finish(lba < sectorCount(drive) ? DiskStatus.Ok : DiskStatus.SectorNotFound);
+    if (drive.cd && ah === 0x43) return finish(DiskStatus.WriteProtected);
     const result = ah === 0x44 ? verify(drive, lba, count) : this.transfer(host, drive, lba, count, linear, ah === 0x43);
     if (!result) return false;
     mem.write16(packet + 2, result.done);
@@ -196,9 +218,10 @@ export class DiskService {
     const n = Math.max(0, Math.min(count, sectorCount(drive) - lba));
     if (n === 0) return { status: DiskStatus.SectorNotFound, done: 0 };
     if (write && drive.dev.readOnly) return { status: DiskStatus.WriteProtected, done: 0 };
-    const key = `${write ? 'w' : 'r'}:${drive.number}:${lba}:${n}:${linear}`;
-    const buffer = write ? readBytes(host, linear, n * 512) : new Uint8Array(n * 512);
-    const offset = lba * 512;
+    const key = `${write ? 'w' : 'r'}:${drive.number}:${drive.base}:${lba}:${n}:${linear}`;
+    const size = drive.sectorSize;
+    const buffer = write ? readBytes(host, linear, n * size) : new Uint8Array(n * size);
+    const offset = drive.base + lba * size;
     const dev = drive.dev;
     const out = this.io.perform(key, buffer, (b) => (write ? dev.write(offset, b) : dev.read(offset, b)));
     if (!out) return undefined;
@@ -213,7 +236,7 @@ export class DiskService {
 }
 
 function sectorCount(drive: Drive): number {
-  return Math.floor(drive.dev.size / 512);
+  return drive.sectors;
 }
 
 function verify(drive: Drive, lba: number, count: number): Transfer {
@@ -221,15 +244,36 @@ function verify(drive: Drive, lba: number, count: number): Transfer {
   return { status: n < count ? DiskStatus.SectorNotFound : DiskStatus.Ok, done: n };
 }
 
+/**
+ * The drive INT 13h means by DL: floppies 00h/01h, hard disks 80h+, CD-ROMs E0h+. While a CD boots with
+ * El Torito emulation, the emulated disk takes 00h or 80h and the real drives of that kind move up by one.
+ */
 function findDrive(host: FirmwareHost, dl: number): Drive | undefined {
-  if (dl < 0x80) {
-    const dev = dl < 2 ? host.floppies[dl] : undefined;
-    return dev && { number: dl, dev, geometry: floppyFormat(dev.size), floppy: true };
+  if (dl >= CD_DRIVE_BASE) {
+    const dev = host.cdroms[dl - CD_DRIVE_BASE];
+    if (!dev) return undefined;
+    const sectors = Math.floor(dev.size / CD_SECTOR);
+    return { number: dl, dev, geometry: { cylinders: 0, heads: 0, sectors: 0 }, floppy: false, cd: true, sectorSize: CD_SECTOR, base: 0, sectors };
   }
-  const index = dl - 0x80;
+  const emulation = activeEmulation(host);
+  const emulatedHd = emulation?.media === CdMedia.HardDisk;
+  if (emulation && dl === emulation.drive) {
+    const dev = host.cdroms[emulation.cdrom];
+    if (!dev) return undefined;
+    const g = emulation.geometry;
+    const sectors = Math.max(0, Math.min(g.cylinders * g.heads * g.sectors, Math.floor((dev.size - emulation.base) / 512)));
+    return { number: dl, dev, geometry: g, floppy: !emulatedHd, cd: false, sectorSize: 512, base: emulation.base, sectors };
+  }
+  const shift = emulation && (dl < 0x80) === !emulatedHd ? 1 : 0;
+  if (dl < 0x80) {
+    const dev = dl - shift < 2 ? host.floppies[dl - shift] : undefined;
+    return dev && { number: dl, dev, geometry: floppyFormat(dev.size), floppy: true, cd: false, sectorSize: 512, base: 0, sectors: Math.floor(dev.size / 512) };
+  }
+  const index = dl - 0x80 - shift;
   const dev = host.hardDisks[index];
   if (!dev) return undefined;
-  return { number: dl, dev, geometry: fdptGeometry(host, index) ?? hardDiskGeometry(dev.size), floppy: false };
+  const geometry = fdptGeometry(host, index) ?? hardDiskGeometry(dev.size);
+  return { number: dl, dev, geometry, floppy: false, cd: false, sectorSize: 512, base: 0, sectors: Math.floor(dev.size / 512) };
 }
 
 function fdptGeometry(host: FirmwareHost, index: number): Geometry | undefined {
@@ -256,8 +300,11 @@ function writeFdpt(host: FirmwareHost, addr: number, g: Geometry): void {
 /** AH=08h: drive parameters (the last addressable cylinder, at most 1023, in CH and CL bits 6-7). */
 function driveParameters(host: FirmwareHost, dl: number, drive: Drive | undefined, finish: (status: number) => boolean): boolean {
   const cpu = host.cpu;
-  const floppies = host.floppies.slice(0, 2).filter(Boolean).length;
-  const disks = host.hardDisks.filter(Boolean).length;
+  // An El Torito emulated disk counts as one more drive of its kind.
+  const emulation = activeEmulation(host);
+  const emulatedHd = emulation?.media === CdMedia.HardDisk ? 1 : 0;
+  const floppies = Math.min(2, host.floppies.slice(0, 2).filter(Boolean).length + (emulation ? 1 - emulatedHd : 0));
+  const disks = host.hardDisks.filter(Boolean).length + emulatedHd;
   if (!drive) {
     cpu.set8(Reg8.DL, dl < 0x80 ? floppies : disks);
     return finish(DiskStatus.BadCommand);
@@ -269,7 +316,7 @@ function driveParameters(host: FirmwareHost, dl: number, drive: Drive | undefine
   cpu.set8(Reg8.CL, (g.sectors & 0x3f) | ((maxCylinder >> 2) & 0xc0));
   cpu.set8(Reg8.DH, g.heads - 1);
   if (drive.floppy) {
-    cpu.set8(Reg8.BL, floppyFormat(drive.dev.size).driveType);
+    cpu.set8(Reg8.BL, floppyFormat(drive.sectors * 512).driveType);
     cpu.set8(Reg8.DL, floppies);
     cpu.setSegReal(Seg.ES, ROM_SEGMENT);
     cpu.set16(Reg.EDI, Entry.disketteParams);
@@ -288,22 +335,24 @@ function eddParameters(host: FirmwareHost, drive: Drive): number {
   const g = drive.geometry;
   const total = sectorCount(drive);
   mem.write16(buf, size);
-  mem.write16(buf + 2, 0x0003); // DMA boundaries handled, CHS information valid
+  // DMA boundaries handled, CHS valid; a CD: removable, change line, lockable, CHS not meaningful (max).
+  mem.write16(buf + 2, drive.cd ? 0x0075 : 0x0003);
   mem.write32(buf + 4, g.cylinders);
   mem.write32(buf + 8, g.heads);
   mem.write32(buf + 12, g.sectors);
   mem.write32(buf + 16, total % 2 ** 32);
   mem.write32(buf + 20, Math.floor(total / 2 ** 32));
-  mem.write16(buf + 24, 512);
+  mem.write16(buf + 24, drive.sectorSize);
   if (size >= 0x1e) mem.write32(buf + 26, 0xffffffff); // no DPTE
   if (size >= 0x42) {
-    // EDD 3.0 device path: ISA host bus, ATA interface at the legacy port of the disk's position.
-    const index = drive.number - 0x80;
+    // EDD 3.0 device path: ISA host bus, ATA (ATAPI for a CD) at the legacy port of the drive's position:
+    // hard disks on the primary channel, CD-ROMs from the secondary master on.
+    const index = drive.cd ? 2 + drive.number - CD_DRIVE_BASE : drive.number - 0x80;
     const bytes = new Uint8Array(size - 0x1e);
     bytes[0] = 0xdd;
     bytes[1] = 0xbe;
     bytes[2] = size - 0x1e;
-    bytes.set(Array.from('ISA ATA     ', (c) => c.charCodeAt(0)), 0x24 - 0x1e);
+    bytes.set(Array.from(drive.cd ? 'ISA ATAPI   ' : 'ISA ATA     ', (c) => c.charCodeAt(0)), 0x24 - 0x1e);
     const port = index < 2 ? 0x1f0 : 0x170;
     bytes[0x30 - 0x1e] = port & 0xff;
     bytes[0x31 - 0x1e] = port >> 8;

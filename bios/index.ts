@@ -3,13 +3,15 @@
  * TypeScript behind the ROM-only trap `0F FF ib` (services.ts). State lives in guest memory (BDA/EBDA);
  * the only thing held here is a disk transfer in flight (async-io.ts).
  */
-import type { Firmware, FirmwareHost } from '../core/index.js';
+import { Reg8, type Firmware, type FirmwareHost } from '../core/index.js';
+import type { BootOptions } from './boot.js';
 import { DiskService } from './disk.js';
 import { Bda, setBda16 } from './guest.js';
 import { int16, keyboardIrq, keyboardRead } from './keyboard.js';
 import { buildRom } from './rom.js';
 import { Svc } from './services.js';
 import { int14, int15, int17, waitPoll, waitStart } from './system.js';
+import { int1aPci, pci32, pciPost } from './pci.js';
 import { int1a, rtcTicks } from './time.js';
 import { int10 } from './video.js';
 
@@ -17,13 +19,18 @@ export { buildRom, romSource, Entry, ROM_SIZE, ROM_SEGMENT, type Rom } from './r
 export { Svc } from './services.js';
 export { floppyFormat, hardDiskGeometry, type Geometry } from './geometry.js';
 
-export function createBios(): Firmware {
-  const rom = buildRom().image;
+export { parseBootOrder, DEFAULT_BOOT_ORDER, type BootOptions, type BootDeviceName } from './boot.js';
+
+export type BiosOptions = BootOptions;
+
+export function createBios(options: BiosOptions = {}): Firmware {
+  const rom = buildRom(options).image;
   const disk = new DiskService();
 
   const service = (number: number, host: FirmwareHost): boolean => {
     switch (number) {
       case Svc.PostInit:
+        pciPost(host); // idempotent, so a repeat of this trap while the MBRs are read changes nothing
         if (!disk.postInit(host)) return false;
         {
           const ticks = rtcTicks(host);
@@ -32,8 +39,10 @@ export function createBios(): Firmware {
         }
         return true;
       case Svc.BootFailed:
-        host.log('BIOS: no bootable disk (tried floppy A: and hard disk 80h); waiting for a key');
+        host.log('BIOS: no bootable disk (tried each device of the boot order); waiting for a key');
         return true;
+      case Svc.BootCd:
+        return disk.bootCd(host);
       case Svc.WaitStart:
         waitStart(host);
         return true;
@@ -64,7 +73,11 @@ export function createBios(): Firmware {
         int17(host);
         return true;
       case Svc.Int1A:
-        int1a(host);
+        if (host.cpu.get8(Reg8.AH) === 0xb1) int1aPci(host);
+        else int1a(host);
+        return true;
+      case Svc.Pci32:
+        pci32(host);
         return true;
       default:
         host.log(`BIOS: trap with unknown service number ${number.toString(16)}h`);
@@ -74,8 +87,11 @@ export function createBios(): Firmware {
 
   return {
     rom,
-    powerOn() {
+    powerOn(host) {
       disk.reset();
+      // PCI resources and interrupt routing are set up before the CPU starts, so that a direct kernel boot
+      // (--kernel, which never runs POST) finds the board as POST would leave it. POST repeats it (idempotent).
+      pciPost(host);
     },
     trap(number, host) {
       try {

@@ -185,7 +185,7 @@ int18:                                  ; no ROM BASIC: say so and wait, as when
         sti
         jmp int19.failed
 
-int19:                                  ; boot A:, then 80h; jump to 0000:7C00 with DL = drive
+int19:                                  ; try the devices of the boot order in the EBDA, in turn
         cli
         xor ax, ax
         mov ds, ax
@@ -193,10 +193,29 @@ int19:                                  ; boot A:, then 80h; jump to 0000:7C00 w
         mov ss, ax
         mov sp, 0x7c00
         sti
-.retry: mov dl, 0x00
+        xor bx, bx
+.next:  push ds
+        mov ds, [0x40e]
+        mov al, [bx + EBDA_BOOT_ORDER]
+        pop ds
+        push bx
+        cmp al, BOOT_FLOPPY
+        jne .hd
+        mov dl, 0x00
         call boot_from
+        jmp .tried
+.hd:    cmp al, BOOT_HD
+        jne .cd
         mov dl, 0x80
         call boot_from
+        jmp .tried
+.cd:    cmp al, BOOT_CDROM
+        jne .tried
+        call boot_cd
+.tried: pop bx
+        inc bx
+        cmp bx, BOOT_ORDER_LENGTH
+        jb .next
 .failed:
         bioscall SVC_BOOTFAILED
         mov si, msg_no_boot
@@ -204,6 +223,62 @@ int19:                                  ; boot A:, then 80h; jump to 0000:7C00 w
         xor ah, ah
         int 0x16
         jmp int19
+
+boot_cd:                                ; El Torito; returns when no CD boots
+        bioscall SVC_BOOTCD             ; CF=0: image loaded, AX:BX = entry, DL = boot drive
+        jc .none
+        mov si, msg_boot_cd
+        call print
+        push ax
+        push bx
+        retf
+.none:  ret
+
+; POST: "Press F12 for boot menu" for BOOT_MENU_TICKS timer ticks (interrupts on). The menu's choice becomes
+; the whole boot order in the EBDA, for this boot.
+boot_menu:
+        mov cx, BOOT_MENU_TICKS
+        test cx, cx
+        jz .done
+        mov si, msg_menu_prompt
+        call print
+        mov bx, [0x46c]
+.wait:  mov ah, 0x11
+        int 0x16
+        jz .idle
+        mov ah, 0x10
+        int 0x16
+        cmp ah, 0x86                    ; F12
+        je .menu
+.idle:  hlt
+        mov ax, [0x46c]
+        sub ax, bx
+        cmp ax, cx
+        jb .wait
+        mov si, msg_menu_clear
+        call print
+.done:  ret
+.menu:  mov si, msg_menu
+        call print
+.key:   mov ah, 0x10
+        int 0x16
+        cmp al, 27                      ; Esc: the configured order
+        je .chosen
+        cmp al, '1'
+        jb .key
+        cmp al, '3'
+        ja .key
+        mov ah, '4'                     ; 1 CD-ROM (3), 2 hard disk (2), 3 floppy (1)
+        sub ah, al
+        push ds
+        mov ds, [0x40e]
+        mov [EBDA_BOOT_ORDER], ah
+        mov byte [EBDA_BOOT_ORDER + 1], 0
+        pop ds
+.chosen:
+        mov si, msg_crlf
+        call print
+        ret
 
 boot_from:                              ; DL = drive; returns when it does not boot
         mov bp, 3
@@ -285,6 +360,11 @@ serial_out:                             ; AL → COM1, after a bounded wait for 
 banner:           db 'co86 BIOS', 13, 10, 0
 msg_boot_fd:      db 'Booting from floppy...', 13, 10, 0
 msg_boot_hd:      db 'Booting from hard disk...', 13, 10, 0
+msg_boot_cd:      db 'Booting from CD-ROM...', 13, 10, 0
+msg_menu_prompt:  db 'Press F12 for boot menu', 13, 0
+msg_menu_clear:   db '                       ', 13, 0
+msg_menu:         db 13, 10, 'Boot menu: 1. CD-ROM  2. Hard disk  3. Floppy  (Esc: default order)', 13, 10, 0
+msg_crlf:         db 13, 10, 0
 msg_no_signature: db 'Hard disk 80h has no boot signature (55AA).', 13, 10, 0
 msg_no_boot:      db 'No bootable disk. Insert a boot disk and press a key to retry.', 13, 10, 0
 `;

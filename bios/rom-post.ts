@@ -52,6 +52,7 @@ post:
         mov si, banner
         call print
         sti
+        call boot_menu
         int 0x19
         jmp int19.failed
 
@@ -268,6 +269,12 @@ init_bda:
         xor ax, ax
         rep stosw
         mov byte [es:0], 1
+        mov si, boot_order              ; the configured boot order (the F12 menu may change the EBDA copy)
+        mov di, EBDA_BOOT_ORDER
+        mov cx, BOOT_ORDER_LENGTH
+.order: cs lodsb
+        stosb
+        loop .order
         mov al, 0x14                    ; CMOS equipment byte: floppies, x87
         call cmos_read
         and al, 0xc3

@@ -4,8 +4,10 @@
  * reset vector at FFF0, the BIOS date at FFF5, the model byte at FFFE and a checksum byte at FFFF.
  */
 import { assemble } from '../core/index.js';
+import { BOOT_ORDER_LENGTH, BootDevice, EBDA_BOOT_ORDER, bootOrderBytes, type BootOptions } from './boot.js';
 import { HANDLERS_SOURCE } from './rom-handlers.js';
 import { POST_SOURCE } from './rom-post.js';
+import { pirTable } from './pci.js';
 import { serviceEquates } from './services.js';
 
 export const ROM_SIZE = 0x10000;
@@ -94,9 +96,62 @@ const LAYOUT_SOURCE = [
   ...FIXED.map(([offset, source]) => `times 0x${offset.toString(16)} - ($ - $$) db 0\n        ${source}`),
 ].join('\n');
 
+/** Timer ticks (18.2 Hz) for a wait of `ms`, rounded up. */
+const ticks = (ms: number) => Math.ceil((ms * 1193182) / 65536 / 1000);
+
+/** What createBios() options change in the ROM: the boot order table and the F12 prompt's time. */
+function configSource(options: BootOptions): string {
+  return [
+    `EBDA_BOOT_ORDER equ 0x${EBDA_BOOT_ORDER.toString(16)}`,
+    `BOOT_ORDER_LENGTH equ ${BOOT_ORDER_LENGTH}`,
+    `BOOT_FLOPPY equ ${BootDevice.floppy}`,
+    `BOOT_HD equ ${BootDevice.hd}`,
+    `BOOT_CDROM equ ${BootDevice.cdrom}`,
+    `BOOT_MENU_TICKS equ ${Math.min(0xffff, ticks(Math.max(0, options.menuTimeoutMs ?? 1000)))}`,
+  ].join('\n');
+}
+
+/**
+ * Tables found by scanning the ROM (each on a 16-byte boundary): the BIOS32 service directory with its
+ * 32-bit entry, which knows the `$PCI` service, and the `$PIR` interrupt routing table (pci.ts).
+ */
+function tablesSource(): string {
+  const pir = Array.from(pirTable());
+  const rows: string[] = [];
+  for (let i = 0; i < pir.length; i += 16) rows.push(`        db ${pir.slice(i, i + 16).join(', ')}`);
+  return `
+; ---------------------------------------------------------------------------------- BIOS32 and $PIR
+align 16
+bios32_directory:                       ; BIOS32 Service Directory (checksum filled in by buildRom)
+        db '_32_'
+        dd 0xf0000 + bios32_entry
+        db 0, 1, 0
+        times 5 db 0
+align 16
+pir_table:
+${rows.join('\n')}
+bits 32
+bios32_entry:                           ; far call, flat CS: EAX = service ('$PCI'), EBX = 0 → AL = 0, EBX base, ECX length, EDX entry
+        cmp eax, 0x49435024
+        jne .unknown
+        mov ebx, 0xf0000
+        mov ecx, 0x10000
+        mov edx, pci32_entry
+        xor al, al
+        retf
+.unknown:
+        mov al, 0x80
+        retf
+pci32_entry:                            ; the PCI BIOS functions (AX = B1xxh), far call from 32-bit code
+        bioscall SVC_PCI32
+        retf
+bits 16`;
+}
+
 /** The whole ROM source, for reading and for tests. */
-export function romSource(): string {
-  return [serviceEquates(), 'bits 16', "db 'co86 BIOS v0', 0", POST_SOURCE, HANDLERS_SOURCE, LAYOUT_SOURCE].join('\n');
+export function romSource(options: BootOptions = {}): string {
+  const table = `boot_order:       db ${bootOrderBytes(options.order).join(', ')}  ; INT 19h tries these (1 floppy, 2 hard disk, 3 CD-ROM)`;
+  return [serviceEquates(), configSource(options), 'bits 16', "db 'co86 BIOS v1', 0", POST_SOURCE, HANDLERS_SOURCE, table, tablesSource(), LAYOUT_SOURCE].join('\n');
 }
 
 export interface Rom {
@@ -105,10 +160,14 @@ export interface Rom {
   labels: Record<string, number>;
 }
 
-export function buildRom(): Rom {
-  const { bytes, labels } = assemble(romSource(), { origin: 0, bits: 16 });
+export function buildRom(options: BootOptions = {}): Rom {
+  const { bytes, labels } = assemble(romSource(options), { origin: 0, bits: 16 });
   if (bytes.length !== ROM_SIZE) throw new Error(`BIOS ROM is ${bytes.length} bytes, expected ${ROM_SIZE}`);
+  const directory = labels.bios32_directory;
   let sum = 0;
+  for (let i = 0; i < 16; i++) sum += bytes[directory + i];
+  bytes[directory + 10] = -sum & 0xff;
+  sum = 0;
   for (let i = 0; i < ROM_SIZE - 1; i++) sum += bytes[i];
   bytes[ROM_SIZE - 1] = -sum & 0xff;
   return { image: bytes, labels };

@@ -16,6 +16,10 @@ export const Svc = {
   KeyboardIrq: 0x05,
   /** INT 16h AH=00h/10h: take a key into AX; ZF=1 when the buffer is empty (the ROM then waits with STI;HLT). */
   KeyboardRead: 0x06,
+  /** INT 19h: load the El Torito boot image of a CD; CF=1 when none boots (boot.ts). */
+  BootCd: 0x07,
+  /** The BIOS32 `$PCI` entry (32-bit protected mode, far call): the PCI BIOS functions with CF in the live flags (pci.ts). */
+  Pci32: 0x08,
   Int10: 0x10,
   Int13: 0x13,
   Int14: 0x14,

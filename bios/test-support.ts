@@ -3,7 +3,7 @@
  * record COM1 and the firmware log. Not part of the BIOS itself.
  */
 import { Machine, MemoryBlockDevice, assemble, type BlockDevice } from '../core/index.js';
-import { createBios } from './index.js';
+import { createBios, type BiosOptions } from './index.js';
 
 /** Routines boot-sector tests share: print (DS:SI, to screen and COM1), hex output of AX and AL. */
 export const PRINT_ROUTINES = `
@@ -92,8 +92,18 @@ export interface TestMachine {
   log: string[];
 }
 
-export function testMachine(config: { floppies?: (BlockDevice | undefined)[]; hardDisks?: (BlockDevice | undefined)[]; memoryMB?: number }): TestMachine {
-  const m = new Machine({ firmware: createBios(), clock: 'deterministic', ...config });
+export interface TestMachineConfig {
+  floppies?: (BlockDevice | undefined)[];
+  hardDisks?: (BlockDevice | undefined)[];
+  cdroms?: (BlockDevice | undefined)[];
+  memoryMB?: number;
+  /** BIOS options; by default the v0 behaviour the older tests were written for: floppy, hard disk, CD-ROM, no F12 prompt. */
+  bios?: BiosOptions;
+}
+
+export function testMachine(config: TestMachineConfig): TestMachine {
+  const { bios = { order: ['floppy', 'hd', 'cdrom'], menuTimeoutMs: 0 }, ...machine } = config;
+  const m = new Machine({ firmware: createBios(bios), clock: 'deterministic', ...machine });
   const bytes: number[] = [];
   const log: string[] = [];
   m.onSerial = (b) => bytes.push(b);

@@ -1,48 +1,111 @@
 /**
- * VGA register sets of the text modes (values from the IBM VGA technical reference tables; 720×400,
- * 9×16 character cells) and the programming sequence that loads one through the card's ports.
+ * The standard VGA modes: register sets (values from the IBM VGA technical reference's mode tables), the
+ * DAC palettes a VGA BIOS loads with them, and the sequence that programs a mode through the card's ports.
  */
 import type { IoBus } from '../core/index.js';
 
-export interface TextMode {
+export type ModeKind = 'text' | 'cga' | 'planar' | 'vga256';
+
+export interface VideoMode {
+  kind: ModeKind;
+  /** Text: columns × rows of cells. Graphics: columns and rows of 8×charHeight character cells (INT 10h teletype). */
   cols: number;
   rows: number;
+  /** Graphics: pixels. */
+  width: number;
+  height: number;
+  /** Character cell height of the font the mode loads (text) or draws with (graphics). */
+  charHeight: number;
   mono: boolean;
+  /** Bytes between the starts of video pages, and the CPU segment of video memory. */
+  pageSize: number;
+  segment: number;
   misc: number;
   seq: readonly number[];
   crtc: readonly number[];
   gc: readonly number[];
   ac: readonly number[];
+  palette: 'ega' | 'cga' | 'mono' | 'vga256';
   /** CGA mode-select value the BDA keeps at 465h. */
   modeControl: number;
 }
 
-const SEQ_80 = [0x03, 0x00, 0x03, 0x00, 0x02];
-const SEQ_40 = [0x03, 0x08, 0x03, 0x00, 0x02];
-const CRTC_80 = [
+const SEQ_TEXT80 = [0x03, 0x00, 0x03, 0x00, 0x02];
+const SEQ_TEXT40 = [0x03, 0x08, 0x03, 0x00, 0x02];
+const CRTC_TEXT80 = [
   0x5f, 0x4f, 0x50, 0x82, 0x55, 0x81, 0xbf, 0x1f, 0x00, 0x4f, 0x0d, 0x0e, 0x00, 0x00, 0x00, 0x00,
   0x9c, 0x8e, 0x8f, 0x28, 0x1f, 0x96, 0xb9, 0xa3, 0xff,
 ];
-const CRTC_40 = [0x2d, 0x27, 0x28, 0x90, 0x2b, 0xa0, ...CRTC_80.slice(6, 0x13), 0x14, ...CRTC_80.slice(0x14)];
-const CRTC_MONO = [...CRTC_80.slice(0, 0x14), 0x0f, ...CRTC_80.slice(0x15)];
-const GC_COLOUR = [0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x0e, 0x00, 0xff];
+const CRTC_TEXT40 = [0x2d, 0x27, 0x28, 0x90, 0x2b, 0xa0, ...CRTC_TEXT80.slice(6, 0x13), 0x14, ...CRTC_TEXT80.slice(0x14)];
+const CRTC_MONO = [...CRTC_TEXT80.slice(0, 0x14), 0x0f, ...CRTC_TEXT80.slice(0x15)];
+const GC_TEXT = [0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x0e, 0x00, 0xff];
 const GC_MONO = [0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x0a, 0x00, 0xff];
-const AC_COLOUR = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x0c, 0x00, 0x0f, 0x08, 0x00];
+const GC_PLANAR = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0f, 0xff];
+const AC_TEXT = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x0c, 0x00, 0x0f, 0x08, 0x00];
 const AC_MONO = [0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x10, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x0e, 0x00, 0x0f, 0x08, 0x00];
+/** 200-line 16-colour modes: the CGA colours at DAC 0-7 and 10h-17h. */
+const AC_CGA16 = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x0f, 0x00, 0x00];
+const AC_EGA16 = [...AC_TEXT.slice(0, 16), 0x01, 0x00, 0x0f, 0x00, 0x00];
+// 200-line CRTC timing (400 scanlines, each pixel row doubled) for 40 and 80 character clocks.
+const CRTC_200_40 = [0x2d, 0x27, 0x28, 0x90, 0x2b, 0x80, 0xbf, 0x1f, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x8e, 0x8f, 0x14, 0x00, 0x96, 0xb9, 0xe3, 0xff];
+const CRTC_200_80 = [0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0xbf, 0x1f, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x8e, 0x8f, 0x28, 0x00, 0x96, 0xb9, 0xe3, 0xff];
+const CRTC_350 = [0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0xbf, 0x1f, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x83, 0x85, 0x5d, 0x28, 0x0f, 0x63, 0xba, 0xe3, 0xff];
+const CRTC_480 = [0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0x0b, 0x3e, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xea, 0x8c, 0xdf, 0x28, 0x00, 0xe7, 0x04, 0xe3, 0xff];
 
-const colour40 = { cols: 40, rows: 25, mono: false, misc: 0x67, seq: SEQ_40, crtc: CRTC_40, gc: GC_COLOUR, ac: AC_COLOUR };
-const colour80 = { cols: 80, rows: 25, mono: false, misc: 0x67, seq: SEQ_80, crtc: CRTC_80, gc: GC_COLOUR, ac: AC_COLOUR };
+const text = { kind: 'text', width: 0, height: 0, charHeight: 16, mono: false, segment: 0xb800, misc: 0x67, gc: GC_TEXT, ac: AC_TEXT, palette: 'ega' } as const;
+const text40 = { ...text, cols: 40, rows: 25, pageSize: 0x800, seq: SEQ_TEXT40, crtc: CRTC_TEXT40 };
+const text80 = { ...text, cols: 80, rows: 25, pageSize: 0x1000, seq: SEQ_TEXT80, crtc: CRTC_TEXT80 };
+const cga4 = {
+  kind: 'cga', cols: 40, rows: 25, width: 320, height: 200, charHeight: 8, mono: false, pageSize: 0x4000, segment: 0xb800, misc: 0x63,
+  seq: [0x03, 0x09, 0x03, 0x00, 0x02],
+  crtc: [...CRTC_200_40.slice(0, 9), 0xc1, ...CRTC_200_40.slice(10, 0x17), 0xa2, 0xff],
+  gc: [0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x0f, 0x00, 0xff],
+  ac: [0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00],
+  palette: 'cga',
+} as const;
+const planar = { kind: 'planar', mono: false, segment: 0xa000, seq: [0x03, 0x01, 0x0f, 0x00, 0x06], gc: GC_PLANAR } as const;
 
-export const TEXT_MODES: Readonly<Record<number, TextMode>> = {
-  0x00: { ...colour40, modeControl: 0x2c },
-  0x01: { ...colour40, modeControl: 0x28 },
-  0x02: { ...colour80, modeControl: 0x2d },
-  0x03: { ...colour80, modeControl: 0x29 },
-  0x07: { cols: 80, rows: 25, mono: true, misc: 0x66, seq: SEQ_80, crtc: CRTC_MONO, gc: GC_MONO, ac: AC_MONO, modeControl: 0x29 },
+/** Every standard mode by number (INT 10h AH=00h). */
+export const VIDEO_MODES: Readonly<Record<number, VideoMode>> = {
+  0x00: { ...text40, modeControl: 0x2c },
+  0x01: { ...text40, modeControl: 0x28 },
+  0x02: { ...text80, modeControl: 0x2d },
+  0x03: { ...text80, modeControl: 0x29 },
+  0x04: { ...cga4, modeControl: 0x2a },
+  0x05: { ...cga4, modeControl: 0x2e },
+  0x06: {
+    ...cga4, cols: 80, width: 640, modeControl: 0x1e,
+    seq: [0x03, 0x01, 0x01, 0x00, 0x06],
+    crtc: [...CRTC_200_80.slice(0, 9), 0xc1, ...CRTC_200_80.slice(10, 0x17), 0xc2, 0xff],
+    gc: [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, 0x00, 0xff],
+    ac: [0x00, ...new Array<number>(15).fill(0x17), 0x01, 0x00, 0x01, 0x00, 0x00],
+  },
+  0x07: { ...text80, mono: true, segment: 0xb000, misc: 0x66, crtc: CRTC_MONO, gc: GC_MONO, ac: AC_MONO, palette: 'mono', modeControl: 0x29 },
+  0x0d: { ...planar, cols: 40, rows: 25, width: 320, height: 200, charHeight: 8, pageSize: 0x2000, misc: 0x63, seq: [0x03, 0x09, 0x0f, 0x00, 0x06], crtc: CRTC_200_40, ac: AC_CGA16, palette: 'cga', modeControl: 0x29 },
+  0x0e: { ...planar, cols: 80, rows: 25, width: 640, height: 200, charHeight: 8, pageSize: 0x4000, misc: 0x63, crtc: CRTC_200_80, ac: AC_CGA16, palette: 'cga', modeControl: 0x29 },
+  0x0f: {
+    ...planar, cols: 80, rows: 25, width: 640, height: 350, charHeight: 14, mono: true, pageSize: 0x8000, misc: 0xa2, crtc: CRTC_350,
+    ac: [0x00, 0x08, 0x00, 0x00, 0x18, 0x18, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x0b, 0x00, 0x05, 0x00, 0x00],
+    palette: 'mono', modeControl: 0x29,
+  },
+  0x10: { ...planar, cols: 80, rows: 25, width: 640, height: 350, charHeight: 14, pageSize: 0x8000, misc: 0xa3, crtc: CRTC_350, ac: AC_EGA16, palette: 'ega', modeControl: 0x29 },
+  0x11: {
+    ...planar, cols: 80, rows: 30, width: 640, height: 480, charHeight: 16, pageSize: 0xa000, misc: 0xe3, crtc: CRTC_480,
+    ac: [0x00, ...new Array<number>(15).fill(0x3f), 0x01, 0x00, 0x0f, 0x00, 0x00], palette: 'ega', modeControl: 0x29,
+  },
+  0x12: { ...planar, cols: 80, rows: 30, width: 640, height: 480, charHeight: 16, pageSize: 0xa000, misc: 0xe3, crtc: CRTC_480, ac: AC_EGA16, palette: 'ega', modeControl: 0x29 },
+  0x13: {
+    kind: 'vga256', cols: 40, rows: 25, width: 320, height: 200, charHeight: 8, mono: false, pageSize: 0x10000, segment: 0xa000, misc: 0x63,
+    seq: [0x03, 0x01, 0x0f, 0x00, 0x0e],
+    crtc: [0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0xbf, 0x1f, 0x00, 0x41, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x8e, 0x8f, 0x28, 0x40, 0x96, 0xb9, 0xa3, 0xff],
+    gc: [0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x05, 0x0f, 0xff],
+    ac: [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x41, 0x00, 0x0f, 0x00, 0x00],
+    palette: 'vga256', modeControl: 0x29,
+  },
 };
 
-/** Loads a mode's registers: sequencer held in reset meanwhile, CRTC unlocked, attribute flip-flop reset. */
-export function programMode(io: IoBus, mode: TextMode): void {
+/** Loads a mode's registers: sequencer held in reset meanwhile, CRTC unlocked, attribute flip-flop reset, then the DAC. */
+export function programMode(io: IoBus, mode: VideoMode): void {
   io.write8(0x3c4, 0x00);
   io.write8(0x3c5, 0x01);
   for (let i = 1; i < mode.seq.length; i++) {
@@ -70,12 +133,69 @@ export function programMode(io: IoBus, mode: TextMode): void {
   });
   io.write8(0x3c0, 0x20); // palette address source: the display reads the palette again
   io.write8(0x3c6, 0xff);
-  io.write8(0x3c8, 0);
-  // The 64 EGA colours, rgbRGB (lower case = one third, upper case = two thirds of full scale).
-  for (let i = 0; i < 64; i++) {
-    const level = (hi: number, lo: number) => ((i >> hi) & 1) * 42 + ((i >> lo) & 1) * 21;
-    io.write8(0x3c9, level(2, 5));
-    io.write8(0x3c9, level(1, 4));
-    io.write8(0x3c9, level(0, 3));
-  }
+  loadDac(io, mode.palette);
 }
+
+/** Writes one of the BIOS's default DAC tables (6-bit components) from entry 0. */
+export function loadDac(io: IoBus, palette: VideoMode['palette']): void {
+  io.write8(0x3c8, 0);
+  const table = dacTable(palette);
+  for (let i = 0; i < table.length; i++) io.write8(0x3c9, table[i]);
+}
+
+/** The default DAC contents: 64 entries for EGA/CGA/mono modes, 256 for mode 13h. */
+export function dacTable(palette: VideoMode['palette']): Uint8Array {
+  if (palette === 'vga256') return VGA256_DAC;
+  const out = new Uint8Array(64 * 3);
+  for (let i = 0; i < 64; i++) {
+    let r: number, g: number, b: number;
+    if (palette === 'ega') {
+      // rgbRGB: lower case = one third, upper case = two thirds of full scale.
+      const level = (hi: number, lo: number) => ((i >> hi) & 1) * 42 + ((i >> lo) & 1) * 21;
+      [r, g, b] = [level(2, 5), level(1, 4), level(0, 3)];
+    } else if (palette === 'cga') {
+      // Bits 2-0 = RGB, bit 4 = intensity; colour 6 is brown.
+      const bright = (i >> 4) & 1;
+      [r, g, b] = [((i >> 2) & 1) * 42 + bright * 21, ((i >> 1) & 1) * 42 + bright * 21, (i & 1) * 42 + bright * 21];
+      if ((i & 0x17) === 6) g = 21;
+    } else {
+      // Mono: bit 3 = video, bit 4 = intensity.
+      const v = ((i >> 3) & 1) * 42 + ((i >> 4) & 1) * 21;
+      [r, g, b] = [v, v, v];
+    }
+    out.set([r, g, b], i * 3);
+  }
+  return out;
+}
+
+/**
+ * Mode 13h's default 256 colours: the 16 CGA colours, 16 greys, then 9 rings of 24 hues (3 brightnesses ×
+ * 3 saturations; each ring walks blue → magenta → red → yellow → green → cyan), then 8 blacks.
+ */
+const VGA256_DAC: Uint8Array = (() => {
+  const out = new Uint8Array(256 * 3);
+  out.set(dacTable('cga').subarray(0, 8 * 3), 0);
+  out.set(dacTable('cga').subarray(16 * 3, 24 * 3), 8 * 3);
+  const greys = [0, 5, 8, 11, 14, 17, 20, 24, 28, 32, 36, 40, 45, 50, 56, 63];
+  greys.forEach((v, i) => out.set([v, v, v], (16 + i) * 3));
+  const rings = [
+    [0x00, 0x10, 0x1f, 0x2f, 0x3f], [0x1f, 0x27, 0x2f, 0x37, 0x3f], [0x2d, 0x31, 0x36, 0x3a, 0x3f],
+    [0x00, 0x07, 0x0e, 0x15, 0x1c], [0x0e, 0x11, 0x15, 0x18, 0x1c], [0x14, 0x16, 0x18, 0x1a, 0x1c],
+    [0x00, 0x04, 0x08, 0x0c, 0x10], [0x08, 0x0a, 0x0c, 0x0e, 0x10], [0x0b, 0x0c, 0x0d, 0x0f, 0x10],
+  ];
+  let n = 32;
+  for (const s of rings) {
+    const lo = s[0];
+    const hi = s[4];
+    for (let k = 0; k < 24; k++) {
+      const edge = k >> 2;
+      const up = s[k & 3];
+      const down = s[4 - (k & 3)];
+      const rgb = [
+        [up, lo, hi], [hi, lo, down], [hi, up, lo], [down, hi, lo], [lo, hi, up], [lo, down, hi],
+      ][edge];
+      out.set(rgb, n++ * 3);
+    }
+  }
+  return out;
+})();
