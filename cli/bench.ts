@@ -32,6 +32,8 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, number>>> = {
   relay: async () => ({ ...(await benchRelay()) }),
   /** The Debian guest booted directly: first kernel line, BOOT-OK, in-guest benchmark (minutes per run). */
   'linux-boot': async () => (await import('./bench-linux.js')).benchLinuxBoot(),
+  /** Two Debian guests on one relay room: 1 MiB over TCP with busybox nc, median of 3 transfers (minutes per run). */
+  'guest-tcp': async () => (await import('./bench-guest-tcp.js')).benchGuestTcp(),
 };
 
 function interpreterRun(run: (seconds: number) => BenchResult): Record<string, number> {

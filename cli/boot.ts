@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { createBios } from '../bios/index.js';
-import { describeKernel, loadKernel, Machine, MemoryBlockDevice, type Firmware, type KernelOptions } from '../core/index.js';
+import { createBios, parseBootOrder, type BiosOptions } from '../bios/index.js';
+import { CowBlockDevice, describeKernel, formatMac, loadKernel, Machine, parseMac, randomMac, RangeBlockDevice, type BlockDevice, type Firmware, type KernelOptions } from '../core/index.js';
+import { netUrlProblem } from '../src/net/index.js';
 import { InputError, numberOption, parseArgs, regexOption, UsageError } from './args.js';
+import { connectNodeNet } from './net.js';
+import { FileBlockDevice, httpRangeSource } from './file-disk.js';
+import { screenSummary, writeScreenshot } from './screenshot.js';
 
 const SPEC = {
-  values: ['fda', 'hda', 'cdrom', 'kernel', 'initrd', 'append', 'mem', 'net', 'mac', 'clock', 'until', 'until-screen', 'timeout', 'screenshot', 'bios'],
+  values: ['fda', 'hda', 'cdrom', 'boot', 'kernel', 'initrd', 'append', 'mem', 'net', 'mac', 'clock', 'until', 'until-screen', 'timeout', 'screenshot', 'bios'],
   flags: ['screen', 'debugcon', 'no-jit'],
 } as const;
 /** Options of the CLI contract (DESIGN §6) that later issues implement; named here so users get a clear message. */
-const NOT_YET = ['net', 'mac', 'screenshot'];
+const NOT_YET: string[] = [];
 const QUIT_KEY = 0x1d; // Ctrl+]
 /** How much recent serial output --until matches against. */
 const SERIAL_WINDOW = 1 << 16;
@@ -22,25 +26,42 @@ export async function boot(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   for (const name of NOT_YET) if (args.values.has(name)) throw new UsageError(`--${name} is not supported by this build yet`);
   // A Linux kernel decompresses itself well above its load address: give direct boots room by default.
-  const memoryMB = numberOption(args, 'mem', args.values.has('kernel') ? 128 : 16, 1, 3072);
+  // Booting from a hard disk or CD is usually a Linux too (co86.iso's kernel alone needs more than 16 MiB to unpack).
+  const linuxSized = args.values.has('kernel') || args.values.has('hda') || args.values.has('cdrom');
+  const memoryMB = numberOption(args, 'mem', linuxSized ? 128 : 16, 1, 3072);
   const timeoutS = numberOption(args, 'timeout', Infinity, 0, 1e9);
   const until = regexOption(args, 'until');
   const untilScreen = regexOption(args, 'until-screen');
   const clock = args.values.get('clock') ?? 'realtime';
   if (clock !== 'realtime' && clock !== 'deterministic') throw new UsageError(`--clock must be realtime or deterministic`);
 
-  const firmware: Firmware = args.values.has('bios') ? { rom: padRom(await readImage(args.values.get('bios')!, 'BIOS ROM')) } : createBios();
+  const firmware: Firmware = args.values.has('bios') ? { rom: padRom(await readImage(args.values.get('bios')!, 'BIOS ROM')) } : createBios(biosOptions(args.values.get('boot')));
   const fda = args.values.get('fda');
   const hda = args.values.get('hda');
   const cdrom = args.values.get('cdrom');
+  // --net plugs an NE2000 (PCI RTL8029) into a relay room; --mac alone gives a card with no cable.
+  const netUrl = args.values.get('net');
+  if (netUrl !== undefined && netUrlProblem(netUrl)) throw new UsageError(`--net: ${netUrlProblem(netUrl)}`);
+  const macText = args.values.get('mac');
+  let mac: Uint8Array | undefined;
+  try {
+    mac = macText !== undefined ? parseMac(macText) : netUrl !== undefined ? randomMac() : undefined;
+  } catch (e) {
+    throw new UsageError(`--mac: ${(e as Error).message}`);
+  }
   const machine = new Machine({
     memoryMB,
     firmware,
     clock,
-    floppies: [fda ? new MemoryBlockDevice(await readImage(fda, 'floppy image')) : undefined],
-    hardDisks: [hda ? new MemoryBlockDevice(await readImage(hda, 'hard disk image')) : undefined],
-    cdroms: [cdrom ? new MemoryBlockDevice(await readImage(cdrom, 'CD-ROM image'), true) : undefined],
+    // Images are read in place (positional reads, or HTTP ranges for a URL); guest writes stay in a
+    // copy-on-write overlay in memory, so the image file is never modified.
+    floppies: [fda ? await openDisk(fda, 'floppy image', true) : undefined],
+    hardDisks: [hda ? await openDisk(hda, 'hard disk image', true) : undefined],
+    cdroms: [cdrom ? await openDisk(cdrom, 'CD-ROM image', false) : undefined],
+    nic: mac ? { mac } : undefined,
   });
+  if (mac) process.stderr.write(`co86: NE2000 (PCI RTL8029) with MAC ${formatMac(mac)}${netUrl ? ` on ${netUrl}` : ', no cable'}\n`);
+  const net = netUrl !== undefined ? connectNodeNet(machine, netUrl, (line) => process.stderr.write(`co86: ${line}\n`)) : undefined;
 
   const kernel = args.values.get('kernel');
   if (!kernel && (args.values.has('initrd') || args.values.has('append'))) throw new UsageError('--initrd and --append go with --kernel');
@@ -120,12 +141,21 @@ export async function boot(argv: string[]): Promise<number> {
 
   const finished = await machine.runUntil(done, { timeoutMs: timeoutS * 1000 });
   flush();
+  net?.close();
   stdin.off('data', onInput);
   if (stdin.isTTY) stdin.setRawMode(false);
   stdin.pause();
   (stdin as { unref?: () => void }).unref?.();
 
-  if (args.flags.has('screen')) process.stdout.write(`\n${machine.screenText()}\n`);
+  if (args.flags.has('screen')) process.stdout.write(`\n${screenSummary(machine)}\n`);
+  const screenshot = args.values.get('screenshot');
+  if (screenshot) {
+    try {
+      await writeScreenshot(machine, screenshot);
+    } catch (e) {
+      throw new InputError(`--screenshot ${screenshot}: ${(e as Error).message}`);
+    }
+  }
   if (exitCode !== undefined) return exitCode;
   if (!finished && (until || untilScreen)) {
     const what = [until && `serial output to match /${until.source}/`, untilScreen && `the screen to match /${untilScreen.source}/`].filter(Boolean).join(' or ');
@@ -133,6 +163,27 @@ export async function boot(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** A disk image file or http(s) URL as a BlockDevice; writable images get a copy-on-write overlay. */
+async function openDisk(path: string, what: string, writable: boolean): Promise<BlockDevice> {
+  let base: BlockDevice;
+  try {
+    base = /^https?:\/\//.test(path) ? new RangeBlockDevice(await httpRangeSource(path)) : new FileBlockDevice(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (base.size === 0) throw new InputError(`${what} '${path}' is empty`);
+  return writable ? new CowBlockDevice(base) : base;
+}
+
+/** --boot cdrom,hd,floppy: the BIOS's boot order (default CD-ROM, hard disk, floppy). */
+function biosOptions(order: string | undefined): BiosOptions {
+  try {
+    return order === undefined ? {} : { order: parseBootOrder(order) };
+  } catch (e) {
+    throw new UsageError(`--boot: ${(e as Error).message}`);
+  }
 }
 
 async function readImage(path: string, what: string): Promise<Uint8Array> {

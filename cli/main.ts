@@ -3,8 +3,9 @@ import { InputError, UsageError } from './args.js';
 const USAGE = `usage: co86 <command> [options]
 
 commands:
-  boot [--fda F] [--hda F] [--mem MB] [--until REGEX] [--until-screen REGEX] [--timeout S]
-       [--screen] [--bios ROM] [--debugcon] [--clock realtime|deterministic]
+  boot [--fda F] [--hda F] [--cdrom F] [--boot cdrom,hd,floppy] [--kernel F [--initrd F] [--append S]]
+       [--mem MB] [--net ws://HOST:PORT/net/ROOM] [--mac MAC] [--until REGEX] [--until-screen REGEX]
+       [--timeout S] [--screen] [--screenshot F.png] [--bios ROM] [--debugcon] [--clock realtime|deterministic]
                           boot a PC; COM1 on stdin/stdout (Ctrl+] quits when stdin is a terminal)
   conformance singlestep DIR    run SingleStepTests 80286 vectors; prints 'N passed, M failed'
   conformance testfloat DIR     run TestFloat x87 vectors; prints 'N passed, M failed'

@@ -3,7 +3,8 @@
 #
 # Builds the co86 Linux test guest purely from Debian bookworm packages (see images/README.md):
 #   OUTDIR/vmlinuz      i386 bzImage of the newest linux-image-6.1.0-*-686-unsigned
-#   OUTDIR/initrd.gz    busybox-static:i386, the 8390 + ne2k-pci modules, /bin/bench, /init (init.sh)
+#   OUTDIR/initrd.gz    busybox-static:i386, the 8390 + ne2k-pci modules, the IDE/ATAPI storage modules
+#                       (ata_piix, sd_mod, sr_mod, isofs and their dependencies), /bin/bench, /init (init.sh)
 #   OUTDIR/co86.iso     isolinux El Torito ISO (no emulation), isohybrid MBR: also boots as a hard disk
 #   OUTDIR/VERSIONS     the packages and host tools used;  OUTDIR/SHA256SUMS  hashes of the outputs
 #
@@ -24,6 +25,8 @@ WORK=$OUT/work
 DEBS=$WORK/debs
 CMDLINE='console=tty0 console=ttyS0'
 NET_MODULES=(8390 ne2k-pci)
+# the PIIX IDE controller (libata), disks (sd), CD-ROMs (sr) and ISO 9660, for /init's DISK/CDROM markers
+STORAGE_MODULES=(ata_piix sd_mod sr_mod isofs)
 HOST_TOOLS=(gcc gcc-multilib xorriso cpio)
 OUTPUTS=(vmlinuz initrd.gz co86.iso)
 
@@ -191,13 +194,15 @@ add_module() { # add_module NAME: its dependencies first, then itself
     module_order+=("$path")
 }
 wanted=()
-for m in "${NET_MODULES[@]}"; do
+for m in "${NET_MODULES[@]}" "${STORAGE_MODULES[@]}"; do
     path=$(module_path "$m")
     [ -n "$path" ] || die "module $m is not in $KERNEL_PACKAGE ($KERNEL_RELEASE)"
     wanted+=("$path")
 done
 extract_modules "${wanted[@]}" # one pass for the ones we know we need
 for m in "${NET_MODULES[@]}"; do add_module "$m"; done
+net_module_count=${#module_order[@]}
+for m in "${STORAGE_MODULES[@]}"; do add_module "$m"; done
 
 # --- benchmark ---------------------------------------------------------------------------------------
 
@@ -208,7 +213,7 @@ step "bench: gcc -m32 -static -O2 -s bench.c -lm ($GCC_PACKAGE)"
 
 step "initramfs: $(basename "$BUSYBOX_DEB"), modules: ${module_order[*]##*/}"
 R=$WORK/initramfs
-rm -rf "$R" "$WORK/busybox" && mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,lib/modules}
+rm -rf "$R" "$WORK/busybox" && mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,mnt,lib/modules}
 chmod 1777 "$R/tmp" && chmod 700 "$R/root"
 dpkg-deb -x "$BUSYBOX_DEB" "$WORK/busybox"
 install -m 755 "$WORK/busybox/bin/busybox" "$R/bin/busybox"
@@ -220,9 +225,12 @@ done
 install -m 755 "$STAGE/bench" "$R/bin/bench"
 install -m 755 "$HERE/init.sh" "$R/init"
 : > "$R/lib/modules/net.order"
-for path in "${module_order[@]}"; do
+: > "$R/lib/modules/storage.order"
+for i in "${!module_order[@]}"; do # the first net_module_count are the NIC's, the rest storage
+    path=${module_order[$i]}
     install -m 644 "$MODDIR/$path" "$R/lib/modules/"
-    basename "$path" .ko >> "$R/lib/modules/net.order"
+    if [ "$i" -lt "$net_module_count" ]; then order=net.order; else order=storage.order; fi
+    basename "$path" .ko >> "$R/lib/modules/$order"
 done
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 echo "root:x:0:" > "$R/etc/group"

@@ -5,6 +5,10 @@
 #   BOOT-OK uptime=<s>              userspace is running; <s> is the guest's own /proc/uptime
 #   NET-OK <if> <mac>               the NE2000 PCI driver found a card (one line per interface)
 #   NET-MISSING                     no network interface besides lo (never fails the boot)
+#   PCI <slot> <vendor>:<device>    each PCI function the kernel sees, e.g. "PCI 00:01.1 8086:7010"
+#   DISK <name> <sectors>           each disk after the IDE/SCSI modules load (512-byte sectors), e.g. "DISK sda 40960"
+#   CDROM <name>                    each CD-ROM drive, e.g. "CDROM sr0"
+#   STORAGE-DONE disks=<n> cdroms=<n>   the storage listing is complete
 #   BENCH-START                     only with co86.bench on the kernel command line, then
 #   BENCH <name> <ms> ms ...        from /bin/bench (BENCH-WRONG <name> ... for a wrong result)
 #   BENCH-DONE                      the benchmark finished
@@ -40,6 +44,36 @@ for dev in /sys/class/net/*; do
     found=1
 done
 [ -n "$found" ] || say NET-MISSING
+
+for dev in /sys/bus/pci/devices/*; do
+    [ -e "$dev/vendor" ] || continue
+    vendor=$(cat "$dev/vendor") device=$(cat "$dev/device")
+    slot=${dev##*/}
+    say "PCI ${slot#0000:} ${vendor#0x}:${device#0x}"
+done
+
+# The storage drivers: libata probes the PIIX IDE channels, then sd/sr attach disks and CD-ROMs.
+while read -r module; do
+    insmod "/lib/modules/$module.ko" || say "STORAGE: insmod $module failed"
+done < /lib/modules/storage.order
+# SCSI scanning finishes asynchronously: wait (guest time) until the device list stops changing.
+last= settled=0 tries=0
+while [ "$settled" -lt 2 ] && [ "$tries" -lt 20 ]; do
+    now=$(ls /sys/block 2> /dev/null | tr '\n' ' ')
+    if [ "$now" = "$last" ]; then settled=$((settled + 1)); else settled=0; fi
+    last=$now tries=$((tries + 1))
+    sleep 1
+done
+disks=0 cdroms=0
+for dev in /sys/block/sd* /sys/block/sr*; do
+    [ -e "$dev" ] || continue
+    name=${dev##*/}
+    case $name in
+    sr*) say "CDROM $name"; cdroms=$((cdroms + 1)) ;;
+    *) say "DISK $name $(cat "$dev/size")"; disks=$((disks + 1)) ;;
+    esac
+done
+say "STORAGE-DONE disks=$disks cdroms=$cdroms"
 
 case " $(cat /proc/cmdline) " in
 *" co86.bench "* | *" co86.bench="*)

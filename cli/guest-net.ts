@@ -1,0 +1,127 @@
+/**
+ * Debian guests on a relay, driven through their serial consoles: shared by the two-VM ping test
+ * (cli/net.test.ts) and the guest-to-guest TCP benchmark (`co86 bench --only guest-tcp`). Each guest is a real
+ * `co86 boot --kernel … --net URL --mac MAC` process; we type into its busybox shell and read what it prints.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import type { GuestImages } from '../images/guest.js';
+
+/** The CLI to run (CO86_CLI overrides it, e.g. to try a build with local changes). */
+const CLI = process.env.CO86_CLI ?? join(import.meta.dirname, 'co86.mjs');
+/** `cryptomgr.notests` skips minutes of kernel crypto self-tests (see cli/linux.test.ts). */
+const APPEND = 'console=ttyS0 cryptomgr.notests';
+/**
+ * busybox udhcpc configures nothing by itself: it runs a script with the lease in its environment. The guest
+ * image has none, so we type one in (one line; printf expands the \n). Markers we wait for are split by
+ * empty quotes in the typed text (LEASE-FAIL""ED), so the shell's echo of the command never matches them.
+ */
+const DHCP_COMMAND =
+  `printf '#!/bin/sh\\n[ "$1" = bound ] && ifconfig $interface $ip netmask $subnet up && echo "LEASE $ip"\\n' > /tmp/lease.sh; ` +
+  `chmod +x /tmp/lease.sh; udhcpc -i eth0 -s /tmp/lease.sh -q -n -t 10 -T 2 > /dev/null 2>&1 || echo LEASE-FAIL""ED\n`;
+
+export class NetGuest {
+  out = '';
+  exited = false;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiters: { pattern: RegExp; from: number; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] = [];
+
+  constructor(
+    readonly label: string,
+    images: GuestImages,
+    url: string,
+    mac: string,
+    timeoutS: number,
+  ) {
+    const args = ['boot', '--kernel', images.kernel, '--initrd', images.initrd, '--append', APPEND, '--clock', 'deterministic'];
+    this.child = spawn(process.execPath, [CLI, ...args, '--net', url, '--mac', mac, '--timeout', String(timeoutS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.out += chunk.toString('latin1');
+      this.check();
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => (this.out += chunk.toString('latin1')));
+    this.child.on('close', () => {
+      this.exited = true;
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`${this.label} exited while waiting for /${w.pattern.source}/; output ends:\n${this.tail()}`));
+    });
+  }
+
+  tail(chars = 3000): string {
+    return this.out.slice(-chars);
+  }
+
+  private check(): void {
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i];
+      w.pattern.lastIndex = w.from;
+      const m = w.pattern.exec(this.out);
+      if (m) {
+        this.waiters.splice(i--, 1);
+        w.resolve(m);
+      }
+    }
+  }
+
+  /** Resolves with the first match of `pattern` in the output from offset `from` on. */
+  waitFor(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
+    const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+    return new Promise((resolve, reject) => {
+      if (this.exited) return reject(new Error(`${this.label} has exited; output ends:\n${this.tail()}`));
+      this.waiters.push({ pattern: global, from, resolve, reject });
+      this.check();
+    });
+  }
+
+  /** Types a command line and waits for `answer` in the output that follows. */
+  run(command: string, answer: RegExp): Promise<RegExpExecArray> {
+    const from = this.out.length;
+    this.child.stdin.write(command.endsWith('\n') ? command : command + '\n');
+    return this.waitFor(answer, from);
+  }
+
+  /** Waits for the card (NET-OK from /init) and the shell prompt; returns the MAC the guest reports. */
+  async ready(): Promise<string> {
+    const net = await this.waitFor(/NET-OK (\S+) ([0-9a-f:]{17})|NET-MISSING/);
+    if (!net[1]) throw new Error(`${this.label}: the guest found no network card; output ends:\n${this.tail()}`);
+    // Without the BIOS's PCI interrupt routing (PIIX3 PIRQ registers, Interrupt Line) the card has no IRQ.
+    if (/can't find IRQ for PCI INT/.test(this.out)) throw new Error(`${this.label}: the firmware gave the NE2000 no IRQ (PCI interrupt routing at POST); output ends:\n${this.tail()}`);
+    await this.waitFor(/[#$] /, net.index);
+    return net[2];
+  }
+
+  /** Runs busybox udhcpc against the room's router; returns the leased address. */
+  async lease(): Promise<string> {
+    const m = await this.run(DHCP_COMMAND, /LEASE (\d+\.\d+\.\d+\.\d+)|LEASE-FAILED/);
+    if (!m[1]) throw new Error(`${this.label}: no DHCP lease; output ends:\n${this.tail()}`);
+    return m[1];
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill();
+  }
+}
+
+export interface TcpTransfer {
+  bytes: number;
+  /** Host wall-clock seconds from the sender's command to the receiver's checksum. */
+  seconds: number;
+  kilobytesPerSecond: number;
+  /** The receiver's MD5 of what arrived equals the sender's MD5 of what it sent. */
+  intact: boolean;
+}
+
+/**
+ * Pipes `bytes` of random data from `sender` to `receiver` (at `receiverIp`) through busybox nc over TCP and
+ * times it on the host. The data is made before the clock starts.
+ */
+export async function tcpTransfer(sender: NetGuest, receiver: NetGuest, receiverIp: string, bytes: number, port = 5001): Promise<TcpTransfer> {
+  const made = await sender.run(`dd if=/dev/urandom of=/tmp/blob bs=1024 count=${Math.ceil(bytes / 1024)} 2> /dev/null; echo SUM $(md5sum < /tmp/blob)`, /SUM ([0-9a-f]{32})/);
+  await receiver.run(`(nc -l -p ${port} > /tmp/in; echo "RECEIVED $(wc -c < /tmp/in) $(md5sum < /tmp/in)") & sleep 1; echo LISTEN""ING`, /LISTENING/);
+  const from = receiver.out.length;
+  const started = performance.now();
+  await sender.run(`nc ${receiverIp} ${port} < /tmp/blob; echo SE""NT`, /SENT/);
+  const got = await receiver.waitFor(/RECEIVED (\d+) ([0-9a-f]{32})/, from);
+  const seconds = (performance.now() - started) / 1000;
+  const size = Number(got[1]);
+  return { bytes: size, seconds, kilobytesPerSecond: size / 1024 / seconds, intact: got[2] === made[1] && size === Math.ceil(bytes / 1024) * 1024 };
+}
