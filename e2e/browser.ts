@@ -19,3 +19,49 @@ export async function startApp(): Promise<{ url: string; close(): Promise<void> 
   if (!address || typeof address === 'string') throw new Error('vite did not report a port');
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
 }
+
+/**
+ * The app as `npm start` serves it: a production build (into a temporary folder, so a running `npm start`
+ * keeps its dist/) behind the real app server — the guest images under /images/ and the relay.
+ */
+export async function startBuiltApp(): Promise<{ url: string; distDir: string; close(): Promise<void> }> {
+  const { build } = await import('vite');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const { startAppServer } = await import('../scripts/server.js');
+  const distDir = await mkdtemp(join(tmpdir(), 'co86-e2e-dist-'));
+  await build({ configFile: 'vite.config.ts', root: resolve('src'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true } });
+  const server = await startAppServer({ port: 0, host: '127.0.0.1', distDir, log: () => {} });
+  return {
+    url: server.url,
+    distDir,
+    close: async () => {
+      await server.close();
+      await rm(distDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Keys for typing text on a US layout: Playwright's keyboard.type sends no Shift, and the guest needs it. */
+const SHIFTED: Record<string, string> = {
+  '!': 'Digit1', '@': 'Digit2', '#': 'Digit3', $: 'Digit4', '%': 'Digit5', '^': 'Digit6', '&': 'Digit7', '*': 'Digit8',
+  '(': 'Digit9', ')': 'Digit0', _: 'Minus', '+': 'Equal', '{': 'BracketLeft', '}': 'BracketRight', '|': 'Backslash',
+  ':': 'Semicolon', '"': 'Quote', '<': 'Comma', '>': 'Period', '?': 'Slash', '~': 'Backquote',
+};
+const PLAIN: Record<string, string> = {
+  ' ': 'Space', '-': 'Minus', '=': 'Equal', '[': 'BracketLeft', ']': 'BracketRight', '\\': 'Backslash', ';': 'Semicolon',
+  "'": 'Quote', ',': 'Comma', '.': 'Period', '/': 'Slash', '`': 'Backquote', '\n': 'Enter',
+};
+
+/** The key presses (Playwright `press` names) that type `text` on a US keyboard. */
+export function keyPresses(text: string): string[] {
+  return [...text].map((ch) => {
+    if (/[a-z]/.test(ch)) return `Key${ch.toUpperCase()}`;
+    if (/[A-Z]/.test(ch)) return `Shift+Key${ch}`;
+    if (/[0-9]/.test(ch)) return `Digit${ch}`;
+    if (SHIFTED[ch]) return `Shift+${SHIFTED[ch]}`;
+    if (PLAIN[ch]) return PLAIN[ch];
+    throw new Error(`no key for ${JSON.stringify(ch)}`);
+  });
+}
