@@ -28,7 +28,7 @@ export function SessionPanel({ session, onShare }: SessionPanelProps) {
   const [draft, setDraft] = useState('');
   if (!session) {
     return (
-      <section class="session">
+      <section class="session idle">
         <select aria-label="Who may type" value={mode} onChange={(e) => setMode((e.target as HTMLSelectElement).value as ControlMode)}>
           {CONTROL_MODES.map((m) => (
             <option value={m}>{MODE_NAMES[m]}</option>
@@ -153,6 +153,7 @@ export function GuestScreen({ session }: { session: GuestSession }) {
 
 const STYLE = `
   .session { font-size: 13px; display: grid; gap: 6px; margin: 8px 0; }
+  .session.idle { display: flex; align-items: center; }
   .session .links { display: flex; gap: 6px; flex-wrap: wrap; }
   .session .link { flex: 1; min-width: 200px; font: 12px ui-monospace, monospace; }
   .session .peers { list-style: none; margin: 0; padding: 0; display: flex; gap: 12px; flex-wrap: wrap; }
