@@ -85,7 +85,11 @@ export class NetGuest {
     if (!net[1]) throw new Error(`${this.label}: the guest found no network card; output ends:\n${this.tail()}`);
     // Without the BIOS's PCI interrupt routing (PIIX3 PIRQ registers, Interrupt Line) the card has no IRQ.
     if (/can't find IRQ for PCI INT/.test(this.out)) throw new Error(`${this.label}: the firmware gave the NE2000 no IRQ (PCI interrupt routing at POST); output ends:\n${this.tail()}`);
-    await this.waitFor(/[#$] /, net.index);
+    // The shell comes after /init's storage listing; typing earlier lands in the middle of it, or is eaten
+    // as the answer to the cursor-position query (ESC [6n) busybox's line editor sends with its prompt.
+    const storage = await this.waitFor(/STORAGE-DONE/, net.index);
+    await this.waitFor(/[#$] /, storage.index);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     return net[2];
   }
 
