@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 
 /** Debian's Chromium: Playwright cannot download its own browser here (scripts/setup.sh installs it). */
@@ -7,8 +7,33 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 /** Flags for a closed network: without them Chromium keeps trying to reach Google's services. */
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+/** Chromium hides local addresses behind mDNS names by default; on a closed loopback there is no mDNS. */
+export const WEBRTC_LOOPBACK = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+}
+
+/** An FNV-1a hash of a canvas's pixels as drawn (its own resolution, not its CSS size). */
+export async function canvasHash(page: Page, selector = 'canvas'): Promise<string> {
+  return page.evaluate((sel) => {
+    const c = document.querySelector<HTMLCanvasElement>(sel)!;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619);
+    return `${c.width}x${c.height}:${(h >>> 0).toString(16)}`;
+  }, selector);
+}
+
+/** Hashes of the pages' canvases once they agree (a blinking cursor can differ for a moment), or the last ones. */
+export async function settledCanvasHashes(pages: Page[], selector = 'canvas', attempts = 60): Promise<string[]> {
+  let hashes: string[] = [];
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    hashes = await Promise.all(pages.map((p) => canvasHash(p, selector)));
+    if (hashes.every((h) => h === hashes[0])) break;
+    await pages[0].waitForTimeout(50);
+  }
+  return hashes;
 }
 
 /** The app as `npm run dev` serves it, on an ephemeral port. */

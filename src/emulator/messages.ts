@@ -1,3 +1,5 @@
+import type { TextScreen } from '../../core/index.js';
+
 /** Messages between the UI thread and the emulator Worker (structured clone; frames move as transferables). */
 
 /** Where the guest comes from. Files stay Files (the Worker reads slices on demand); URLs are read lazily. */
@@ -47,6 +49,8 @@ export interface ScreenText {
   /** The text screen as rows joined with '\n' ('' in graphics modes). */
   text: string;
   mode: string;
+  /** In text modes the cells (char | attribute << 8, row-major) and the cursor, for guests' colours and cursor. */
+  cells?: TextScreen;
 }
 
 export interface StatusUpdate {

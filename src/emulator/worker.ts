@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import type { Machine } from '../../core/index.js';
+import type { Machine, TextScreen } from '../../core/index.js';
 import { connectNet, relayUrlFor, type NetAdapter } from '../net/index.js';
 import { buildMachine, type BuiltMachine } from './boot.js';
 import { FrameSource } from './frame-source.js';
@@ -99,6 +99,7 @@ function run(s: Session): void {
   let lastInstructions = s.machine.instructions;
   let framesSent = 0;
   let text = '';
+  let cells: TextScreen | undefined;
   const machine = s.machine;
   const step = () => {
     if (s !== session) return;
@@ -129,10 +130,13 @@ function run(s: Session): void {
     if (now - lastText >= TEXT_MS) {
       lastText = now;
       const current = machine.screenText();
-      if (current !== text) {
+      const mode = machine.vga.displayMode();
+      // Cells and cursor too (colours, cursor position): posted whenever either they or the text changed.
+      const screen = mode.text ? machine.vga.textScreen() : undefined;
+      if (current !== text || !sameTextScreen(screen, cells)) {
         text = current;
-        const mode = machine.vga.displayMode();
-        post({ type: 'text', text, mode: mode.text ? `text ${mode.cols}x${mode.rows}` : `graphics ${mode.width}x${mode.height}x${mode.bpp}` });
+        cells = screen;
+        post({ type: 'text', text, mode: mode.text ? `text ${mode.cols}x${mode.rows}` : `graphics ${mode.width}x${mode.height}x${mode.bpp}`, cells: screen });
       }
     }
     if (now - lastStatus >= STATUS_MS) {
@@ -160,6 +164,15 @@ function run(s: Session): void {
     else yieldThen(step);
   };
   step();
+}
+
+function sameTextScreen(a: TextScreen | undefined, b: TextScreen | undefined): boolean {
+  if (!a || !b) return a === b;
+  const ca = a.cursor;
+  const cb = b.cursor;
+  if (a.cols !== b.cols || a.rows !== b.rows || ca.row !== cb.row || ca.col !== cb.col || ca.visible !== cb.visible || ca.startLine !== cb.startLine || ca.endLine !== cb.endLine) return false;
+  for (let i = 0; i < a.cells.length; i++) if (a.cells[i] !== b.cells[i]) return false;
+  return true;
 }
 
 function sendFrame(s: Session): boolean {

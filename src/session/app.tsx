@@ -22,19 +22,22 @@ function extendHandle(extra: Record<string, unknown>): void {
  * screen as the page has it (PostedScreen fed from the Worker's frames); `onInput` feeds allowed guest
  * input to the VM. Installs window.co86.share({ mode, turnSeconds, view }) → the join link.
  */
-export function HostSharing({ source, onInput }: { source: ScreenSource; onInput: (event: InputEvent) => void }) {
+export function HostSharing({ source, onInput, onSession }: { source: ScreenSource; onInput: (event: InputEvent) => void; onSession?: (session: HostSession) => void }) {
   const [session, setSession] = useState<HostSession>();
   const current = useRef<HostSession>();
   const input = useRef(onInput);
   input.current = onInput;
   const start = (options: { mode?: ControlMode; turnMs?: number }) => {
-    current.current ??= hostSession({ source, onInput: (event) => input.current(event), mode: options.mode, turnMs: options.turnMs });
+    if (!current.current) {
+      current.current = hostSession({ source, onInput: (event) => input.current(event), mode: options.mode, turnMs: options.turnMs });
+      onSession?.(current.current);
+    }
     setSession(current.current);
     return current.current;
   };
   useEffect(() => {
     const handle = sessionHandle({ host: () => current.current, start });
-    extendHandle({ share: handle.share, session: handle.session });
+    extendHandle({ share: handle.share, kick: handle.kick, session: handle.session });
     return () => current.current?.close();
   }, []);
   return <SessionPanel session={session} onShare={(mode) => start({ mode })} />;
@@ -56,7 +59,7 @@ export function GuestApp() {
         mips: 0,
         fps: 0,
         role: 'guest',
-        peers: g.state().peers.length,
+        peers: g.state().participants,
         phase: g.view.synced ? 'running' : 'loading',
         session: handle.session(),
       }),

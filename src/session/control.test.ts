@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { Ps2Mouse } from '../../core/index.js';
 import { GuestControl, HostControl, LIMITS, proofFor, readControl, type InputEvent, type Role } from './control.js';
+import { inviteProof, Invites } from './invites.js';
+import { MouseBatch } from './mouse.js';
 
 const readChat = (doc: Y.Doc, host: number) => readControl(doc, host)?.chat ?? [];
 
@@ -66,7 +69,10 @@ class Net {
 
 const key = (codes: number[]): InputEvent => ({ kind: 'keys', codes });
 
-function setup(seed: number, options: { mode?: 'host-only' | 'turns' | 'free'; verify?: (id: number, proof: string | undefined) => Role | Promise<Role> } = {}) {
+function setup(
+  seed: number,
+  options: { mode?: 'host-only' | 'turns' | 'free'; verify?: (id: number, proof: string | undefined) => Role | 'refused' | Promise<Role | 'refused'>; onInput?: (from: number, e: InputEvent) => void } = {},
+) {
   const net = new Net(seed);
   let now = 1_000_000;
   const received: Array<[number, number[]]> = [];
@@ -78,7 +84,10 @@ function setup(seed: number, options: { mode?: 'host-only' | 'turns' | 'free'; v
     turnMs: 10_000,
     now: () => now,
     verify: options.verify,
-    onInput: (from, e) => received.push([from, e.kind === 'keys' ? e.codes : [e.dx, e.dy, e.buttons]]),
+    onInput: (from, e) => {
+      received.push([from, e.kind === 'keys' ? e.codes : [e.dx, e.dy, e.dz, e.buttons]]);
+      options.onInput?.(from, e);
+    },
   });
   const guest = (id: number, name: string) => new GuestControl(net.add(id), 1, { name, colour: '#aa0000' });
   return {
@@ -183,6 +192,68 @@ describe('session control in Yjs (seeded in-memory peers)', () => {
     net.flush();
     expect(received.length).toBe(LIMITS.inputBurst);
     expect(hostDoc.getArray('input:10').length).toBe(0);
+  });
+
+  it('mouse: the holder moves the VM\'s PS/2 mouse, a non-holder does not, a flood is rate-limited', () => {
+    // The host feeds allowed mouse events to a real PS/2 mouse, as the app does through Machine.mouseMove.
+    const mouse = new Ps2Mouse();
+    mouse.write(0xf4); // the guest OS enables data reporting
+    expect(mouse.read()).toBe(0xfa);
+    const packets = () => {
+      const out: number[][] = [];
+      for (let b = mouse.read(); b >= 0; b = mouse.read()) {
+        if (!out.length || out[out.length - 1].length === 3) out.push([]);
+        out[out.length - 1].push(b);
+      }
+      return out;
+    };
+    const { net, guest, received, advance } = setup(37, { onInput: (_from, e) => e.kind === 'mouse' && mouse.move(e.dx, e.dy, e.dz, e.buttons) });
+    const a = guest(10, 'Ada');
+    const b = guest(20, 'Bob');
+    net.flush();
+    a.requestControl();
+    net.flush();
+    // Ada holds control: motion batched at the guest (many small moves, one event), then a click.
+    const batch = new MouseBatch((e) => a.sendInput(e));
+    for (let i = 0; i < 10; i++) batch.move(3, -2, 0, 0);
+    batch.flush();
+    batch.move(0, 0, 0, 1); // left button down: leaves at once
+    batch.move(0, 0, 0, 0);
+    // Bob does not hold control: his motion and click never reach the mouse.
+    b.sendInput({ kind: 'mouse', dx: 50, dy: 50, dz: 0, buttons: 2 });
+    net.flush();
+    expect(received).toEqual([[10, [30, -20, 0, 0]], [10, [0, 0, 0, 1]], [10, [0, 0, 0, 0]]]);
+    // PS/2: y is up, so the DOM's -20 (up) is +20; bit 3 always set; bit 0 the left button.
+    expect(packets()).toEqual([[0x08, 30, 20], [0x09, 0, 0], [0x08, 0, 0]]);
+
+    // Wheel and out-of-range values: a hostile tuple is dropped, the batch splits large sums.
+    a.doc.getArray<unknown>('input:10').push([[1000, 2, 5, 5, 0, 99], [1001, 2, 5, 5, 8, 0]]);
+    net.flush();
+    expect(received.length).toBe(3);
+    batch.move(3000, 0, 0, 0);
+    batch.flush();
+    net.flush();
+    expect(received.slice(3).map(([, m]) => m[0])).toEqual([1024, 1024, 952]);
+    packets();
+
+    // A flood of mouse events: the burst passes, the rest is dropped — and keys still have their own budget.
+    received.length = 0;
+    advance(10_000);
+    for (let i = 0; i < 500; i++) a.sendInput({ kind: 'mouse', dx: 1, dy: 0, dz: 0, buttons: 0 });
+    a.sendInput(key([0x1c]));
+    net.flush();
+    expect(received.filter(([, m]) => m.length === 4).length).toBe(LIMITS.mouseBurst);
+    expect(received[received.length - 1]).toEqual([10, [0x1c]]);
+    expect(packets().length).toBe(LIMITS.mouseBurst);
+
+    // The turn passes to Bob: now Ada's mouse is ignored and his moves the VM's.
+    a.releaseControl();
+    b.requestControl();
+    net.flush();
+    a.sendInput({ kind: 'mouse', dx: 9, dy: 0, dz: 0, buttons: 0 });
+    b.sendInput({ kind: 'mouse', dx: 0, dy: 4, dz: 0, buttons: 0 });
+    advance(1000);
+    expect(packets()).toEqual([[0x28, 0, 0xfc]]);
   });
 
   it('hostile writes: control fields, chat lines and another guest\'s area are ignored and repaired', () => {
@@ -307,6 +378,56 @@ describe('session control in Yjs (seeded in-memory peers)', () => {
     v.requestControl();
     net.flush();
     expect(a.state()!.holder).toBe(0);
+  });
+
+  it('a kick bans the link: the same link under a new client id is refused; other links stay', async () => {
+    const invites = new Invites();
+    const shared = invites.create(false); // the link the kicked guest and a friend both opened
+    const own = invites.create(false); // a link of its own for another guest
+    const view = invites.create(true);
+    const { net, host, received } = setup(41, { mode: 'free', verify: (id, proof) => invites.verify(id, proof) });
+    const join = async (id: number, name: string, invite?: { n: number; key: string }, proof?: string) =>
+      new GuestControl(net.add(id), 1, { name, colour: '#00aa00', proof: proof ?? (invite && (await inviteProof(invite.n, invite.key, id))) });
+    const settle = async () => {
+      net.flush();
+      await host.settle();
+      net.flush();
+    };
+    const m = await join(10, 'Mallory', shared);
+    const f = await join(11, 'Fay', shared);
+    const o = await join(20, 'Olga', own);
+    const v = await join(30, 'Vic', view);
+    const x = await join(40, 'Xeno'); // no proof at all
+    const y = await join(41, 'Yves', undefined, `${own.n}:${'0'.repeat(64)}`); // a forged proof
+    await settle();
+    const roles = () => Object.fromEntries(Object.entries(host.snapshot().participants).map(([id, p]) => [id, p.role]));
+    expect(roles()).toEqual({ 1: 'host', 10: 'guest', 11: 'guest', 20: 'guest', 30: 'viewer' });
+    x.sendInput(key([0x40]));
+    y.sendInput(key([0x41]));
+    m.sendInput(key([0x10]));
+    await settle();
+    expect(received).toEqual([[10, [0x10]]]); // the refused clients' input was dropped at once
+    expect(x.doc.getArray('input:40').length + y.doc.getArray('input:41').length).toBe(0);
+
+    // Kick Mallory: her link is banned, so Fay (same link) goes too; Olga and Vic stay.
+    const banned = invites.ban(10);
+    expect(banned.invite?.n).toBe(shared.n);
+    expect(banned.clients.sort()).toEqual([10, 11]);
+    for (const id of banned.clients) host.kick(id);
+    await settle();
+    expect(roles()).toEqual({ 1: 'host', 20: 'guest', 30: 'viewer' });
+
+    // Mallory comes back with the same link: a new Yjs client id, a valid proof for it — refused.
+    const again = await join(12, 'Mallory again', shared);
+    await settle();
+    again.sendInput(key([0x12]));
+    o.sendInput(key([0x20]));
+    await settle();
+    expect(roles()).toEqual({ 1: 'host', 20: 'guest', 30: 'viewer' });
+    expect(received).toEqual([[10, [0x10]], [20, [0x20]]]);
+    expect(f.state()!.kicked).toEqual([10, 11]);
+    expect(v.state()!.participants[12]).toBeUndefined();
+    expect(net.converged()).toBe(true);
   });
 
   it('the document stays bounded over a simulated 10-minute typing soak', () => {

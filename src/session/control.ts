@@ -53,8 +53,11 @@ export interface ControlState {
   chat: ChatLine[];
 }
 
-/** An input event: PS/2 set-2 scancode bytes, or a relative mouse move with buttons. */
-export type InputEvent = { kind: 'keys'; codes: number[] } | { kind: 'mouse'; dx: number; dy: number; buttons: number };
+/**
+ * An input event: PS/2 set-2 scancode bytes, or relative mouse motion — `dx` right, `dy` down (DOM
+ * movementX/Y), `dz` wheel steps (DOM deltaY's sign), `buttons` bit 0 left, 1 right, 2 middle.
+ */
+export type InputEvent = { kind: 'keys'; codes: number[] } | { kind: 'mouse'; dx: number; dy: number; dz: number; buttons: number };
 
 /** What a guest's stream carries. */
 export type GuestEvent = InputEvent | { kind: 'request' } | { kind: 'release' } | { kind: 'chat'; text: string };
@@ -65,15 +68,23 @@ export const LIMITS = {
   chatLines: 50,
   /** Scancode bytes per key event. */
   codesPerEvent: 8,
-  /** Input events a guest may send per second, and the burst (token bucket). */
+  /** Key events a guest may send per second, and the burst (token bucket). */
   inputPerSecond: 60,
   inputBurst: 120,
+  /**
+   * Mouse events per second and burst: a bucket of their own, so moving the mouse never costs keys.
+   * Guests batch motion to `mouseBatchMs`, well inside it.
+   */
+  mousePerSecond: 60,
+  mouseBurst: 60,
+  mouseBatchMs: 33,
   /** Chat lines per second per guest, and the burst. */
   chatPerSecond: 1,
   chatBurst: 5,
   /** Events left in a stream the host cannot consume yet (proof being checked) before it drops them. */
   backlog: 240,
   mouseDelta: 1024,
+  wheelSteps: 8,
   minTurnMs: 1000,
   maxTurnMs: 3_600_000,
 };
@@ -88,7 +99,7 @@ const CHAT = 5;
 export function encodeEvent(seq: number, event: GuestEvent): unknown[] {
   switch (event.kind) {
     case 'keys': return [seq, KEYS, ...event.codes];
-    case 'mouse': return [seq, MOUSE, event.dx, event.dy, event.buttons];
+    case 'mouse': return [seq, MOUSE, event.dx, event.dy, event.buttons, event.dz];
     case 'request': return [seq, REQUEST];
     case 'release': return [seq, RELEASE];
     case 'chat': return [seq, CHAT, event.text];
@@ -106,9 +117,9 @@ export function decodeEvent(raw: unknown): { seq: number; event: GuestEvent } | 
       if (!ints || n.length < 1 || n.length > LIMITS.codesPerEvent || n.some((c) => c < 0 || c > 0xff)) return undefined;
       return { seq, event: { kind: 'keys', codes: n } };
     case MOUSE: {
-      const [dx, dy, buttons] = n;
-      if (!ints || n.length !== 3 || Math.abs(dx) > LIMITS.mouseDelta || Math.abs(dy) > LIMITS.mouseDelta || buttons < 0 || buttons > 7) return undefined;
-      return { seq, event: { kind: 'mouse', dx, dy, buttons } };
+      const [dx, dy, buttons, dz] = n;
+      if (!ints || n.length !== 4 || Math.abs(dx) > LIMITS.mouseDelta || Math.abs(dy) > LIMITS.mouseDelta || Math.abs(dz) > LIMITS.wheelSteps || buttons < 0 || buttons > 7) return undefined;
+      return { seq, event: { kind: 'mouse', dx, dy, dz, buttons } };
     }
     case REQUEST:
     case RELEASE:
@@ -245,11 +256,14 @@ interface PeerRecord {
   name?: string;
   colour?: string;
   input: Bucket;
+  mouse: Bucket;
   chat: Bucket;
   /** The proof last checked (undefined before the first check), and the role it earned once known. */
   proof?: string;
   proofSeen: boolean;
   role?: Role;
+  /** The proof earned nothing (a banned or unknown link): not admitted, its input dropped at once. */
+  refused?: boolean;
 }
 
 export interface HostOptions {
@@ -258,10 +272,11 @@ export interface HostOptions {
   mode?: ControlMode;
   turnMs?: number;
   /**
-   * The role a guest's proof earns ('guest' with the full link's key, else 'viewer'). May be async
-   * (SubtleCrypto); the guest counts as absent until it resolves. Without it every guest is a 'guest'.
+   * The role a guest's proof earns ('guest' with a full link's key, 'viewer' with a view-only one), or
+   * 'refused' (not admitted: a banned link, no valid proof). May be async (SubtleCrypto); the guest counts
+   * as absent until it resolves, and a check that throws refuses. Without it every guest is a 'guest'.
    */
-  verify?: (id: number, proof: string | undefined) => Role | Promise<Role>;
+  verify?: (id: number, proof: string | undefined) => Role | 'refused' | Promise<Role | 'refused'>;
   /** Wall-clock ms (injectable for tests). */
   now?: () => number;
   /** An input event the rules allow, in order. */
@@ -405,7 +420,13 @@ export class HostControl {
     const now = this.now();
     let record = this.peers.get(id);
     if (!record) {
-      record = { lastSeq: 0, proofSeen: false, input: new Bucket(LIMITS.inputPerSecond, LIMITS.inputBurst, now), chat: new Bucket(LIMITS.chatPerSecond, LIMITS.chatBurst, now) };
+      record = {
+        lastSeq: 0,
+        proofSeen: false,
+        input: new Bucket(LIMITS.inputPerSecond, LIMITS.inputBurst, now),
+        mouse: new Bucket(LIMITS.mousePerSecond, LIMITS.mouseBurst, now),
+        chat: new Bucket(LIMITS.chatPerSecond, LIMITS.chatBurst, now),
+      };
       this.peers.set(id, record);
     }
     const s = this.state;
@@ -421,7 +442,7 @@ export class HostControl {
     else delete s.participants[id];
 
     if (!stream.length) return;
-    if (!present && !kicked && !this.left.has(id) && stream.length <= LIMITS.backlog) return; // wait for its proof check
+    if (!present && !kicked && !this.left.has(id) && !record.refused && stream.length <= LIMITS.backlog) return; // wait for its proof check
     for (const { author, value } of elements(stream)) {
       const decoded = author === id ? decodeEvent(value) : undefined;
       if (!decoded || decoded.seq <= record.lastSeq || !present) {
@@ -437,7 +458,7 @@ export class HostControl {
         if (s.holder === id) this.passTurn();
       } else if (event.kind === 'chat') {
         if (record.chat.take(now)) this.appendChat(id, event.text);
-      } else if (mayType(s, id) && record.input.take(now)) {
+      } else if (mayType(s, id) && (event.kind === 'mouse' ? record.mouse : record.input).take(now)) {
         this.options.onInput?.(id, event);
       } else {
         this.dropped++;
@@ -450,23 +471,28 @@ export class HostControl {
     record.proof = proof;
     record.proofSeen = true;
     record.role = undefined;
+    record.refused = false;
     const verify = this.options.verify;
+    const earn = (role: Role | 'refused') => {
+      record.refused = role === 'refused';
+      record.role = role === 'refused' ? undefined : role;
+    };
     if (!verify) {
       record.role = 'guest';
       return;
     }
     const result = verify(id, proof);
     if (typeof result === 'string') {
-      record.role = result;
+      earn(result);
       return;
     }
     this.pending++;
     result.then(
       (role) => {
-        if (record.proof === proof) record.role = role;
+        if (record.proof === proof) earn(role);
       },
       () => {
-        if (record.proof === proof) record.role = 'viewer';
+        if (record.proof === proof) earn('refused');
       },
     ).finally(() => {
       this.pending--;

@@ -1,4 +1,4 @@
-import { assemble } from '../../core/index.js';
+import { echoFloppy } from '../emulator/demo-disk.js';
 
 /**
  * A small, fast guest for session tests and benchmarks: a 1.44 MB floppy whose boot sector (assembled
@@ -10,40 +10,16 @@ import { assemble } from '../../core/index.js';
  */
 export const SESSION_DEMO_BANNER = 'co86 session demo. Type something.';
 
-const BOOT_SECTOR = `
-  bits 16
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
-  mov sp, 0x7c00
-  sti
-  mov si, banner
-  call print
-prompt:
-  mov si, ps1
-  call print
-read:
-  xor ah, ah
-  int 0x16
-  cmp al, 13
-  je newline
+/** Ctrl-L, Ctrl-G, Ctrl-B start the screens above. */
+const ON_KEY = `
   cmp al, 12
   je scrolling
   cmp al, 7
   je graphics
   cmp al, 2
-  je busy
-  cmp al, 32
-  jb read
-  call putc
-  jmp read
-newline:
-  mov si, crlf
-  call print
-  jmp prompt
+  je busy`;
 
+const SCREENS = `
 scrolling:
   xor bx, bx
 .line:
@@ -115,35 +91,9 @@ hex:
   loop .digit
   ret
 
-print:
-  lodsb
-  test al, al
-  jz .done
-  call putc
-  jmp print
-.done:
-  ret
-
-putc:
-  push ax
-  push bx
-  mov ah, 0x0e
-  mov bx, 0x0007
-  int 0x10
-  pop bx
-  pop ax
-  ret
-
-banner: db "${SESSION_DEMO_BANNER}", 13, 10, 0
-ps1: db "> ", 0
-crlf: db 13, 10, 0
 lorem: db "scrolling: the quick brown fox jumps over the lazy dog ", 0
-  times 510 - ($ - $$) db 0
-  dw 0xaa55
 `;
 
 export function sessionDemoFloppy(): Uint8Array {
-  const image = new Uint8Array(1_474_560);
-  image.set(assemble(BOOT_SECTOR, { origin: 0x7c00, bits: 16 }).bytes);
-  return image;
+  return echoFloppy({ banner: SESSION_DEMO_BANNER, onKey: ON_KEY, extra: SCREENS });
 }

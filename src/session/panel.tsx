@@ -1,5 +1,6 @@
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { scancodes } from '../ui/keymap.js';
+import { capturePointer, usePointerLockMouse } from '../ui/pointer-lock.js';
 import { CONTROL_MODES, type ControlMode } from './control.js';
 import { HostSession, type GuestSession, type Presence } from './session.js';
 
@@ -60,10 +61,14 @@ export function SessionPanel({ session, onShare }: SessionPanelProps) {
           <input class="link" readOnly value={host.link} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label="Join link" />
           <button onClick={() => void navigator.clipboard?.writeText(host.link)}>Copy link</button>
           <button onClick={() => void navigator.clipboard?.writeText(host.viewLink)}>Copy view-only link</button>
+          <button onClick={() => void navigator.clipboard?.writeText(host.newLink())} title="A link for one person: kicking them bans only their link">
+            Copy a link for one person
+          </button>
         </div>
       )}
       {guest && s.kicked && <p class="note">The host removed you from this session.</p>}
-      {guest && !s.kicked && s.role === 'guest' && s.mode === 'turns' && (
+      {guest && !s.kicked && s.mode && !s.admitted && <p class="note">Waiting for the host to let you in (a link the host has banned never will).</p>}
+      {guest && !s.kicked && s.admitted && s.role === 'guest' && s.mode === 'turns' && (
         <div class="turn">
           {s.holder === s.id ? (
             <button onClick={() => guest.releaseControl()}>Pass the keyboard</button>
@@ -84,7 +89,7 @@ export function SessionPanel({ session, onShare }: SessionPanelProps) {
           <li>
             <span class="dot" style={{ background: p.colour }} /> {p.name} <small>{p.id === s.id ? 'you' : p.role}</small>
             {host && p.id !== s.id && (
-              <button class="kick" onClick={() => host.kick(p.id)} title="Remove from the session">
+              <button class="kick" onClick={() => host.kick(p.id)} title="Remove from the session and ban the link they came with">
                 Kick
               </button>
             )}
@@ -106,7 +111,10 @@ export function SessionPanel({ session, onShare }: SessionPanelProps) {
   );
 }
 
-/** A guest's screen: the host's picture on a canvas, keys to the host, and everyone's pointer over it. */
+/**
+ * A guest's screen: the host's picture on a canvas, keys and (with "Capture mouse", pointer lock) the
+ * mouse to the host, and everyone's pointer over it.
+ */
 export function GuestScreen({ session }: { session: GuestSession }) {
   useTicker(250);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -128,6 +136,7 @@ export function GuestScreen({ session }: { session: GuestSession }) {
     const t = setInterval(draw, 33);
     return () => clearInterval(t);
   }, [session]);
+  usePointerLockMouse(canvas, (dx, dy, dz, buttons) => session.sendMouse(dx, dy, dz, buttons));
   const onKey = (event: KeyboardEvent, down: boolean) => {
     const codes = scancodes(event.code, down);
     if (!codes) return;
@@ -138,15 +147,31 @@ export function GuestScreen({ session }: { session: GuestSession }) {
     const r = (event.currentTarget as HTMLElement).getBoundingClientRect();
     session.setPointer({ x: (event.clientX - r.left) / r.width, y: (event.clientY - r.top) / r.height });
   };
-  const peers = session.state().peers.filter((p) => p.pointer && p.id !== session.doc.clientID);
+  const state = session.state();
+  const peers = state.peers.filter((p) => p.pointer && p.id !== session.doc.clientID);
   return (
-    <div class="guest-screen" style={{ position: 'relative', display: 'inline-block' }} onPointerMove={onPointer} onPointerLeave={() => session.setPointer(undefined)}>
-      <canvas ref={canvas} class="screen" tabIndex={0} onKeyDown={(e) => onKey(e, true)} onKeyUp={(e) => onKey(e, false)} aria-label="Shared VM screen" />
-      {peers.map((p) => (
-        <span class="pointer" style={{ position: 'absolute', left: `${p.pointer!.x * 100}%`, top: `${p.pointer!.y * 100}%`, color: p.colour, pointerEvents: 'none' }}>
-          ▲ {p.name}
-        </span>
-      ))}
+    <div>
+      <div class="guest-screen" style={{ position: 'relative', display: 'inline-block' }} onPointerMove={onPointer} onPointerLeave={() => session.setPointer(undefined)}>
+        <canvas
+          ref={canvas}
+          class="screen"
+          tabIndex={0}
+          onKeyDown={(e) => onKey(e, true)}
+          onKeyUp={(e) => onKey(e, false)}
+          onContextMenu={(e) => document.pointerLockElement === canvas.current && e.preventDefault()}
+          aria-label="Shared VM screen"
+        />
+        {peers.map((p) => (
+          <span class="pointer" style={{ position: 'absolute', left: `${p.pointer!.x * 100}%`, top: `${p.pointer!.y * 100}%`, color: p.colour, pointerEvents: 'none' }}>
+            ▲ {p.name}
+          </span>
+        ))}
+      </div>
+      <div>
+        <button disabled={!state.mayType} onClick={() => capturePointer(canvas.current)} title="Moves the VM's mouse while you may type, until you press Esc">
+          Capture mouse
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,20 +1,21 @@
-import { CP437_CHARS } from '../../core/index.js';
+import { CP437_CHARS, type TextScreen } from '../../core/index.js';
 import { TILE_SIZE, type TextCursor } from './protocol.js';
 import type { ScreenSource } from './screen.js';
 
 const FROM_CHAR = new Map<string, number>(CP437_CHARS.map((c, i) => [c, i] as [string, number]).reverse());
 
 /**
- * A ScreenSource for the page whose machine runs in a Worker: it holds the last frame and text the Worker
- * posted, and renders by copying that frame, marking the 32×32 tiles whose pixels differ. Text cells are
- * rebuilt from the posted text (attribute 07h, no cursor) — enough for guests' screenText(); the pixels are
- * exact. (If the Worker posted its cells and cursor, guests would get attributes and the cursor too.)
+ * A ScreenSource for the page whose machine runs in a Worker: it holds the last frame, text and text cells
+ * the Worker posted, and renders by copying that frame, marking the 32×32 tiles whose pixels differ. Guests
+ * get the Worker's cells (attributes) and cursor; a poster that sends only text gets cells rebuilt from it
+ * (attribute 07h, no cursor).
  */
 export class PostedScreen implements ScreenSource {
   private pixels = new Uint8ClampedArray(4);
   private width = 1;
   private height = 1;
   private text = '';
+  private cells: TextScreen | undefined;
 
   /** A frame from the Worker (copied: the app gives the buffer back for reuse). */
   frame(width: number, height: number, pixels: ArrayBuffer | Uint8ClampedArray): void {
@@ -26,9 +27,11 @@ export class PostedScreen implements ScreenSource {
     this.height = height;
   }
 
-  /** The text screen from the Worker ('' in graphics modes). */
-  screenText(text: string): void {
+  /** The text screen from the Worker ('' in graphics modes), with its cells and cursor when it sent them. */
+  screenText(text: string, cells?: TextScreen): void {
     this.text = text;
+    const ok = cells && cells.cols >= 1 && cells.cols <= 256 && cells.rows >= 1 && cells.rows <= 128 && cells.cells.length === cells.cols * cells.rows;
+    this.cells = text !== '' && ok ? cells : undefined;
   }
 
   displayMode(): { text: boolean } {
@@ -36,6 +39,7 @@ export class PostedScreen implements ScreenSource {
   }
 
   textScreen(): { cols: number; rows: number; cells: Uint16Array; cursor: TextCursor } {
+    if (this.cells) return this.cells;
     const lines = this.text.split('\n');
     const rows = Math.min(128, Math.max(1, lines.length));
     const cols = Math.min(256, Math.max(80, ...lines.map((l) => l.length)));

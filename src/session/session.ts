@@ -1,7 +1,9 @@
 import SimplePeer, { type SignalData } from 'simple-peer/simplepeer.min.js';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
-import { GuestControl, HostControl, mayType, proofFor, type ControlMode, type ControlState, type InputEvent, type Role } from './control.js';
+import { GuestControl, HostControl, LIMITS, mayType, type ControlMode, type ControlState, type InputEvent, type Role } from './control.js';
+import { inviteProof, Invites, randomToken, type Invite } from './invites.js';
+import { MouseBatch } from './mouse.js';
 import { encode, KeyframeReason, Msg } from './protocol.js';
 import { ScreenHost, ScreenView, type ScreenChannel, type ScreenSource } from './screen.js';
 
@@ -18,8 +20,10 @@ export interface SessionLink {
   room: string;
   secret: string;
   host: number;
-  /** The full-control key; absent in a view-only link. */
+  /** The invite (src/session/invites.ts) and its key; `view` marks a view-only invite. */
+  invite?: number;
   key?: string;
+  view?: boolean;
   /** The signalling server, when not this page's own relay. */
   signal?: string;
 }
@@ -42,28 +46,29 @@ export interface SessionState {
   turnEndsAt: number;
   mayType: boolean;
   peers: Presence[];
+  /** Everyone in the session as the host counts them (host, guests and viewers; kicked and gone ones not). */
+  participants: number;
   chat: ControlState['chat'];
   /** Guests with an open screen channel (host), or whether ours is open (guest). */
   screenPeers: number;
   kicked: boolean;
+  /** The host admitted us (checked our link's proof); a banned or unknown link never is. */
+  admitted: boolean;
 }
 
 const SCREEN_RTC: RTCConfiguration = { iceServers: [] };
 const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
 
-function randomToken(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  return [...b].map((v) => v.toString(36).padStart(2, '0')).join('').slice(0, bytes * 2);
-}
-
 export function defaultSignalUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`;
 }
 
-/** `#session=ROOM&secret=S&host=ID[&key=K][&signal=URL]` on the page's address. */
+/** `#session=ROOM&secret=S&host=ID[&invite=N&key=K][&view=1][&signal=URL]` on the page's address. */
 export function formatLink(base: string, link: SessionLink): string {
   const params = new URLSearchParams({ session: link.room, secret: link.secret, host: String(link.host) });
+  if (link.invite !== undefined) params.set('invite', String(link.invite));
   if (link.key) params.set('key', link.key);
+  if (link.view) params.set('view', '1');
   if (link.signal) params.set('signal', link.signal);
   return `${base.split('#')[0]}#${params}`;
 }
@@ -75,7 +80,9 @@ export function parseLink(link: string): SessionLink | undefined {
   const secret = p.get('secret');
   const host = Number(p.get('host'));
   if (!room || !/^[A-Za-z0-9_-]{8,64}$/.test(room) || !secret || !Number.isInteger(host) || host <= 0) return undefined;
-  return { room, secret, host, key: p.get('key') ?? undefined, signal: p.get('signal') ?? undefined };
+  const invite = p.has('invite') ? Number(p.get('invite')) : undefined;
+  if (invite !== undefined && !(Number.isInteger(invite) && invite > 0)) return undefined;
+  return { room, secret, host, invite, key: p.get('key') ?? undefined, view: p.get('view') === '1' || undefined, signal: p.get('signal') ?? undefined };
 }
 
 function presence(awareness: WebrtcProvider['awareness'], roleOf: (id: number) => Role | 'unknown'): Presence[] {
@@ -124,8 +131,6 @@ export interface HostSessionOptions {
 
 export class HostSession {
   readonly doc = new Y.Doc();
-  readonly link: string;
-  readonly viewLink: string;
   readonly control: HostControl;
   readonly screen: ScreenHost;
   private readonly provider: WebrtcProvider;
@@ -135,21 +140,27 @@ export class HostSession {
   private readonly answers: Record<string, { nonce: string; sdp: SignalData }> = {};
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private closed = false;
+  private readonly invites = new Invites();
+  /** The invites the Share panel's links stand for now (a kick that bans one makes a new one). */
+  private fullInvite: Invite;
+  private viewInvite: Invite;
+  private readonly linkBase: Omit<SessionLink, 'invite' | 'key' | 'view'>;
+  private readonly base: string;
 
   constructor(private readonly options: HostSessionOptions) {
     const room = randomToken(12);
     const secret = randomToken(16);
-    const key = randomToken(16);
     const signal = options.signalUrl;
-    const base = options.baseUrl ?? location.href;
-    this.link = formatLink(base, { room, secret, host: this.doc.clientID, key, signal });
-    this.viewLink = formatLink(base, { room, secret, host: this.doc.clientID, signal });
+    this.base = options.baseUrl ?? location.href;
+    this.linkBase = { room, secret, host: this.doc.clientID, signal };
+    this.fullInvite = this.invites.create(false);
+    this.viewInvite = this.invites.create(true);
     this.control = new HostControl(this.doc, {
       name: options.name ?? 'host',
       colour: options.colour ?? COLOURS[0],
       mode: options.mode,
       turnMs: options.turnMs,
-      verify: async (id, proof) => (proof === (await proofFor(key, id)) ? 'guest' : 'viewer'),
+      verify: (id, proof) => this.invites.verify(id, proof),
       onInput: (from, event) => options.onInput(event, from),
       onChange: () => this.onControlChange(),
     });
@@ -161,13 +172,38 @@ export class HostSession {
     this.timers.push(setInterval(() => this.screen.tick(), 1000 / (options.fps ?? 30)));
   }
 
+  /** The join link (full control when the rules allow). */
+  get link(): string {
+    return this.linkFor(this.fullInvite);
+  }
+
+  /** The view-only link. */
+  get viewLink(): string {
+    return this.linkFor(this.viewInvite);
+  }
+
+  /** A link of its own for one person (so a kick bans only theirs). */
+  newLink(view = false): string {
+    return this.linkFor(this.invites.create(view));
+  }
+
   setMode(mode: ControlMode): void {
     this.control.setMode(mode);
   }
 
+  /**
+   * Remove a guest and ban the link it joined with: everyone admitted with that link leaves too, and the
+   * link admits nobody again, under any client id. If it was one of the panel's links, a new one replaces it.
+   */
   kick(id: number): void {
-    this.control.kick(id);
-    this.dropPeer(id);
+    const { invite, clients } = this.invites.ban(id);
+    for (const client of clients) {
+      this.control.kick(client);
+      this.dropPeer(client);
+    }
+    if (invite === this.fullInvite) this.fullInvite = this.invites.create(false);
+    if (invite === this.viewInvite) this.viewInvite = this.invites.create(true);
+    this.options.onChange?.();
   }
 
   chat(text: string): void {
@@ -189,9 +225,11 @@ export class HostSession {
       turnEndsAt: s.turnEndsAt,
       mayType: true,
       peers: presence(this.provider.awareness, (id) => s.participants[id]?.role ?? 'unknown'),
+      participants: Object.keys(s.participants).length,
       chat: s.chat,
       screenPeers: this.screen.peerIds().length,
       kicked: false,
+      admitted: true,
     };
   }
 
@@ -206,10 +244,15 @@ export class HostSession {
     this.doc.destroy();
   }
 
+  private linkFor(invite: Invite): string {
+    return formatLink(this.base, { ...this.linkBase, invite: invite.n, key: invite.key, view: invite.view || undefined });
+  }
+
   private onControlChange(): void {
-    if (!this.control) return; // called from HostControl's constructor, before it is ours
-    // A kicked guest loses its screen too.
+    if (!this.control || !this.provider) return; // called from HostControl's constructor, before it is ours
+    // A kicked guest loses its screen too; one just admitted (its proof checked) gets its answer.
     for (const id of this.control.snapshot().kicked) if (this.peers.has(id)) this.dropPeer(id);
+    this.answerOffers();
     this.options.onChange?.();
   }
 
@@ -219,9 +262,15 @@ export class HostSession {
       this.dropPeer(id);
     }
     for (const id of added) this.control.peerPresent(id);
-    const kicked = this.control.snapshot().kicked;
+    this.answerOffers();
+    this.options.onChange?.();
+  };
+
+  /** Answer the screen offers of admitted participants only (not refused, kicked or unchecked clients). */
+  private answerOffers(): void {
+    const participants = this.control.snapshot().participants;
     for (const [id, raw] of this.provider.awareness.getStates()) {
-      if (id === this.doc.clientID || kicked.includes(id)) continue;
+      if (id === this.doc.clientID || !participants[id]) continue;
       const offer = (raw as { screenOffer?: { nonce?: unknown; sdp?: unknown } }).screenOffer;
       if (!offer || typeof offer.nonce !== 'string' || !offer.sdp || typeof offer.sdp !== 'object') continue;
       if (this.peers.get(id)?.nonce === offer.nonce) continue;
@@ -230,15 +279,14 @@ export class HostSession {
       if (now - (this.lastOffer.get(id) ?? -Infinity) < 1000) {
         this.recheck ??= setTimeout(() => {
           this.recheck = undefined;
-          if (!this.closed) this.onAwareness({ added: [], updated: [], removed: [] });
+          if (!this.closed) this.answerOffers();
         }, 1000);
         continue;
       }
       this.lastOffer.set(id, now);
       this.acceptOffer(id, offer.nonce, offer.sdp as SignalData);
     }
-    this.options.onChange?.();
-  };
+  }
 
   private acceptOffer(id: number, nonce: string, sdp: SignalData): void {
     this.dropPeer(id);
@@ -297,6 +345,8 @@ export class GuestSession {
   private connected = false;
   private closed = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private readonly mouse = new MouseBatch((event) => this.control?.sendInput(event));
+  private mouseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly link: SessionLink,
@@ -309,7 +359,7 @@ export class GuestSession {
     this.provider.awareness.setLocalState({ name, colour });
     this.provider.awareness.on('change', this.onAwareness);
     this.doc.on('update', () => this.options.onChange?.());
-    void (link.key ? proofFor(link.key, this.doc.clientID) : Promise.resolve(undefined)).then((proof) => {
+    void (link.key && link.invite ? inviteProof(link.invite, link.key, this.doc.clientID) : Promise.resolve(undefined)).then((proof) => {
       if (this.closed) return;
       this.control = new GuestControl(this.doc, link.host, { name, colour, proof });
       this.options.onChange?.();
@@ -330,6 +380,19 @@ export class GuestSession {
     this.control?.sendInput(event);
   }
 
+  /**
+   * The VM's mouse (pointer lock on the guest's screen): relative motion in DOM directions, wheel steps,
+   * buttons. Batched (MouseBatch) and sent like keys; the host applies it only while this guest may type.
+   */
+  sendMouse(dx: number, dy: number, dz: number, buttons: number): void {
+    if (this.mouse.move(dx, dy, dz, buttons) && !this.mouseTimer) {
+      this.mouseTimer = setTimeout(() => {
+        this.mouseTimer = undefined;
+        this.mouse.flush();
+      }, LIMITS.mouseBatchMs);
+    }
+  }
+
   chat(text: string): void {
     this.control?.chat(text);
   }
@@ -342,9 +405,15 @@ export class GuestSession {
     return this.view.text();
   }
 
+  /** The decoded text cells (char | attribute << 8) and cursor; undefined in graphics modes. */
+  textCells(): { cols: number; rows: number; cells: Uint16Array; cursor: ScreenView['cursor'] } | undefined {
+    const mode = this.view.mode;
+    return mode?.text ? { cols: mode.cols, rows: mode.rows, cells: this.view.cells, cursor: this.view.cursor } : undefined;
+  }
+
   state(): SessionState {
     const s = this.control?.state();
-    const role = s?.participants[this.doc.clientID]?.role ?? (this.link.key ? 'guest' : 'viewer');
+    const role = s?.participants[this.doc.clientID]?.role ?? (this.link.view ? 'viewer' : 'guest');
     return {
       role,
       id: this.doc.clientID,
@@ -354,9 +423,11 @@ export class GuestSession {
       turnEndsAt: s?.turnEndsAt ?? 0,
       mayType: !!s && mayType(s, this.doc.clientID),
       peers: presence(this.provider.awareness, (id) => s?.participants[id]?.role ?? 'unknown'),
+      participants: s ? Object.keys(s.participants).length : 0,
       chat: s?.chat ?? [],
       screenPeers: this.connected ? 1 : 0,
       kicked: !!s?.kicked.includes(this.doc.clientID),
+      admitted: !!s?.participants[this.doc.clientID],
     };
   }
 
@@ -381,6 +452,7 @@ export class GuestSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retry);
+    clearTimeout(this.mouseTimer);
     this.peer?.destroy();
     this.provider.destroy();
     this.doc.destroy();

@@ -4,11 +4,13 @@ import { DEFAULT_MEMORY_MB } from './boot-choice.js';
 import { BootPanel } from './BootPanel.js';
 import { scancodes } from './keymap.js';
 import { installPageHandle } from './page-handle.js';
+import { capturePointer } from './pointer-lock.js';
 import { Screen, type ScaleMode } from './Screen.js';
 import { SerialTerminal } from './SerialTerminal.js';
 import { getSnapshot, putSnapshot, type StoredSnapshot } from './storage.js';
 import { STYLE } from './style.js';
-import { GuestApp, HostSharing, isGuestPage, PostedScreen } from '../session/index.js';
+import { GuestApp, HostSharing, isGuestPage, PostedScreen, type HostSession } from '../session/index.js';
+import type { TextScreen } from '../../core/index.js';
 
 const SAVED_NAME = 'latest';
 
@@ -32,7 +34,8 @@ function HostApp() {
   const draw = useRef<(w: number, h: number, p: ArrayBuffer) => void>();
   const posted = useRef(new PostedScreen());
   const writeSerial = useRef<(bytes: Uint8Array) => void>();
-  const latest = useRef({ text: '', mode: '', status: undefined as StatusUpdate | undefined, error: undefined as string | undefined });
+  const latest = useRef({ text: '', mode: '', cells: undefined as TextScreen | undefined, status: undefined as StatusUpdate | undefined, error: undefined as string | undefined });
+  const shared = useRef<HostSession>();
   const source = useRef<BootRequest>({ source: { kind: 'default' }, memoryMB: DEFAULT_MEMORY_MB, baseUrl: document.baseURI });
   const saveTarget = useRef<'browser' | 'file'>('browser');
   const [status, setStatus] = useState<StatusUpdate | undefined>();
@@ -65,13 +68,14 @@ function HostApp() {
       const s = latest.current.status;
       return {
         text: latest.current.text,
+        cells: latest.current.cells,
         state: {
           running: s?.phase === 'running',
           mode: latest.current.mode,
           mips: s?.mips ?? 0,
           fps: s?.fps ?? 0,
           role: 'host',
-          peers: 0,
+          peers: shared.current?.state().participants ?? 0,
           phase: s?.phase ?? 'loading',
           error: latest.current.error,
         },
@@ -92,7 +96,8 @@ function HostApp() {
       case 'text':
         latest.current.text = message.text;
         latest.current.mode = message.mode;
-        posted.current.screenText(message.text);
+        latest.current.cells = message.cells;
+        posted.current.screenText(message.text, message.cells);
         break;
       case 'serial':
         writeSerial.current?.(message.bytes);
@@ -183,7 +188,7 @@ function HostApp() {
           <span class="sep" />
           <button onClick={() => setScale(scale === 'integer' ? 'fit' : 'integer')}>{scale === 'integer' ? 'Scale: crisp' : 'Scale: fit'}</button>
           <button onClick={() => void document.querySelector('.screen-box')?.requestFullscreen()}>Fullscreen</button>
-          <button onClick={() => captureMouse()} title="Moves the guest's PS/2 mouse until you press Esc">
+          <button onClick={() => capturePointer(document.querySelector<HTMLCanvasElement>('canvas.screen'))} title="Moves the guest's PS/2 mouse until you press Esc">
             Capture mouse
           </button>
         </nav>
@@ -197,7 +202,7 @@ function HostApp() {
       {notice && !error && <p class="notice">{notice}</p>}
       {phase === 'loading' && status?.progress !== undefined && <progress class="progress" value={status.progress} max={1} />}
       <Screen onReady={(d) => (draw.current = d)} sendKeys={(codes) => send({ type: 'keys', scancodes: codes })} sendMouse={(dx, dy, dz, buttons) => send({ type: 'mouse', dx, dy, dz, buttons })} scale={scale} />
-      <HostSharing source={posted.current} onInput={(e) => (e.kind === 'keys' ? send({ type: 'keys', scancodes: e.codes }) : send({ type: 'mouse', dx: e.dx, dy: e.dy, dz: 0, buttons: e.buttons }))} />
+      <HostSharing source={posted.current} onSession={(s) => (shared.current = s)} onInput={(e) => (e.kind === 'keys' ? send({ type: 'keys', scancodes: e.codes }) : send({ type: 'mouse', dx: e.dx, dy: e.dy, dz: e.dz, buttons: e.buttons }))} />
       <p class="status" aria-live="polite">
         {statusLine(status)}
         {phase === 'running' && <span class="hint"> · click the screen to type</span>}
@@ -211,11 +216,6 @@ function HostApp() {
   );
 }
 
-function captureMouse(): void {
-  const canvas = document.querySelector<HTMLCanvasElement>('canvas.screen');
-  canvas?.focus();
-  void Promise.resolve(canvas?.requestPointerLock()).catch(() => {});
-}
 
 function statusLine(status: StatusUpdate | undefined): string {
   if (!status) return 'starting the emulator…';

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { scancodes } from './keymap.js';
+import { usePointerLockMouse } from './pointer-lock.js';
 
 export type ScaleMode = 'integer' | 'fit';
 
@@ -20,7 +21,6 @@ export function Screen({ onReady, sendKeys, sendMouse, scale }: ScreenProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const held = useRef(new Set<string>());
-  const buttons = useRef(0);
 
   const layout = () => {
     const c = canvas.current;
@@ -68,36 +68,7 @@ export function Screen({ onReady, sendKeys, sendMouse, scale }: ScreenProps) {
     held.current.clear();
   };
 
-  useEffect(() => {
-    const locked = () => document.pointerLockElement === canvas.current;
-    const onMove = (e: MouseEvent) => {
-      if (locked()) sendMouse(e.movementX, e.movementY, 0, buttons.current);
-    };
-    const onButton = (e: MouseEvent) => {
-      if (!locked()) return;
-      const bit = e.button === 0 ? 1 : e.button === 2 ? 2 : e.button === 1 ? 4 : 0;
-      buttons.current = e.type === 'mousedown' ? buttons.current | bit : buttons.current & ~bit;
-      sendMouse(0, 0, 0, buttons.current);
-    };
-    const onWheel = (e: WheelEvent) => {
-      if (locked()) sendMouse(0, 0, Math.sign(e.deltaY), buttons.current);
-    };
-    const onLockChange = () => {
-      if (!locked() && buttons.current) sendMouse(0, 0, 0, (buttons.current = 0));
-    };
-    document.addEventListener('mousemove', onMove);
-    document.addEventListener('mousedown', onButton);
-    document.addEventListener('mouseup', onButton);
-    document.addEventListener('wheel', onWheel);
-    document.addEventListener('pointerlockchange', onLockChange);
-    return () => {
-      document.removeEventListener('mousemove', onMove);
-      document.removeEventListener('mousedown', onButton);
-      document.removeEventListener('mouseup', onButton);
-      document.removeEventListener('wheel', onWheel);
-      document.removeEventListener('pointerlockchange', onLockChange);
-    };
-  }, []);
+  usePointerLockMouse(canvas, sendMouse);
 
   return (
     <div class="screen-box" ref={box}>

@@ -9,6 +9,7 @@ export interface Co86State {
   mips: number;
   fps: number;
   role: 'host' | 'guest';
+  /** Participants in the shared session (host, guests, viewers), as the host counts them; 0 when not shared. */
   peers: number;
   /** 'loading' | 'running' | 'paused' | 'stopped' */
   phase: string;
@@ -16,8 +17,18 @@ export interface Co86State {
   error?: string;
 }
 
+/** A text screen: cells are char | attribute << 8, row-major; the cursor as the CRTC sets it. */
+export interface ScreenCells {
+  cols: number;
+  rows: number;
+  cells: number[];
+  cursor: { row: number; col: number; visible: boolean; startLine: number; endLine: number };
+}
+
 export interface Co86Handle {
   screenText(): string;
+  /** The text screen with attributes and cursor; undefined in graphics modes (and before the first screen). */
+  screenCells(): ScreenCells | undefined;
   state(): Co86State;
   [extra: string]: unknown;
 }
@@ -28,10 +39,25 @@ declare global {
   }
 }
 
+/** What the Worker and a guest's view hold: typed cells and a cursor. */
+export interface TextCellsLike {
+  cols: number;
+  rows: number;
+  cells: Uint16Array;
+  cursor: ScreenCells['cursor'];
+}
+
+/** A plain copy (JSON-friendly, for devtools and tests). */
+export function screenCells(screen: TextCellsLike | undefined): ScreenCells | undefined {
+  if (!screen) return undefined;
+  return { cols: screen.cols, rows: screen.rows, cells: [...screen.cells], cursor: { ...screen.cursor } };
+}
+
 /** Installs window.co86 reading from `read()` (called on each access, so answers are always current). */
-export function installPageHandle(read: () => { text: string; state: Co86State }): void {
+export function installPageHandle(read: () => { text: string; cells?: TextCellsLike; state: Co86State }): void {
   const handle = window.co86 ?? ({} as Co86Handle);
   handle.screenText = () => read().text;
+  handle.screenCells = () => screenCells(read().cells);
   handle.state = () => ({ ...read().state });
   window.co86 = handle;
 }

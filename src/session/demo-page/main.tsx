@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { createBios } from '../../../bios/index.js';
 import { Machine, MemoryBlockDevice } from '../../../core/index.js';
 import { scancodes } from '../../ui/keymap.js';
+import { screenCells } from '../../ui/page-handle.js';
 import type { ControlMode } from '../control.js';
 import { sessionDemoFloppy } from '../demo.js';
 import { sessionHandle } from '../handle.js';
@@ -49,11 +50,21 @@ function Host() {
     };
     const drawTimer = setInterval(draw, 33);
     let current: HostSession | undefined;
+    /** What guests' mouse events fed to the machine (the demo's guest OS does not read the PS/2 mouse). */
+    const mouse = { events: 0, dx: 0, dy: 0, dz: 0, buttonsSeen: 0 };
     const start = (options: { mode?: ControlMode; turnMs?: number }) => {
       current = hostSession({
         source: m.vga,
         onInput: (event) => {
           if (event.kind === 'keys') m.keyboard.sendScancodes(event.codes);
+          else {
+            m.mouseMove(event.dx, event.dy, event.dz, event.buttons);
+            mouse.events++;
+            mouse.dx += event.dx;
+            mouse.dy += event.dy;
+            mouse.dz += event.dz;
+            mouse.buttonsSeen |= event.buttons;
+          }
         },
         mode: options.mode,
         turnMs: options.turnMs,
@@ -68,9 +79,10 @@ function Host() {
     window.co86 = {
       ...handle,
       screenText: () => m.screenText(),
+      screenCells: () => screenCells(m.vga.displayMode().text ? m.vga.textScreen() : undefined),
       state: () => {
-        const state = { running: true, mode: m.vga.displayMode().text ? 'text' : 'graphics', mips: 0, fps: 30, role: 'host' as const, peers: current?.state().peers.length ?? 0, phase: 'running' };
-        return { ...state, session: { ...handle.session(), dropped: current?.control.dropped ?? 0 } };
+        const state = { running: true, mode: m.vga.displayMode().text ? 'text' : 'graphics', mips: 0, fps: 30, role: 'host' as const, peers: current?.state().participants ?? 0, phase: 'running' };
+        return { ...state, session: { ...handle.session(), dropped: current?.control.dropped ?? 0, mouse: { ...mouse } } };
       },
     };
     return () => {
@@ -109,8 +121,9 @@ if (link) {
   window.co86 = {
     ...handle,
     screenText: () => guest.screenText(),
+    screenCells: () => screenCells(guest.textCells()),
     state: () => {
-      const state = { running: guest.view.synced, mode: guest.view.mode?.text ? 'text' : 'graphics', mips: 0, fps: 30, role: 'guest' as const, peers: guest.state().peers.length, phase: 'running' };
+      const state = { running: guest.view.synced, mode: guest.view.mode?.text ? 'text' : 'graphics', mips: 0, fps: 30, role: 'guest' as const, peers: guest.state().participants, phase: 'running' };
       return { ...state, session: handle.session() };
     },
   };
