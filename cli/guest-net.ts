@@ -4,21 +4,26 @@
  * `co86 boot --kernel … --net URL --mac MAC` process; we type into its busybox shell and read what it prints.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GuestImages } from '../images/guest.js';
 
 /** The CLI to run (CO86_CLI overrides it, e.g. to try a build with local changes). */
 const CLI = process.env.CO86_CLI ?? join(import.meta.dirname, 'co86.mjs');
+/** CO86_NET_LOG=DIR: each guest's console also goes to DIR/guest-LABEL.log as it arrives (to watch a long run). */
+const LOG_DIR = process.env.CO86_NET_LOG;
 /** `cryptomgr.notests` skips minutes of kernel crypto self-tests (see cli/linux.test.ts). */
 const APPEND = 'console=ttyS0 cryptomgr.notests';
 /**
- * busybox udhcpc configures nothing by itself: it runs a script with the lease in its environment. The guest
- * image has none, so we type one in (one line; printf expands the \n). Markers we wait for are split by
- * empty quotes in the typed text (LEASE-FAIL""ED), so the shell's echo of the command never matches them.
+ * busybox udhcpc neither brings the interface up nor configures it: on a down interface its packets never reach
+ * the wire, and a lease only runs a script with the address in its environment. So we bring eth0 up first and
+ * type in a script (one line; printf expands the \n), since the guest image has none. The script inherits
+ * udhcpc's silenced output, so it leaves the address in a file that we print afterwards. Markers we wait for are
+ * split by empty quotes in the typed text (LEASE-FAIL""ED), so the shell's echo of the command never matches them.
  */
 const DHCP_COMMAND =
-  `printf '#!/bin/sh\\n[ "$1" = bound ] && ifconfig $interface $ip netmask $subnet up && echo "LEASE $ip"\\n' > /tmp/lease.sh; ` +
-  `chmod +x /tmp/lease.sh; udhcpc -i eth0 -s /tmp/lease.sh -q -n -t 10 -T 2 > /dev/null 2>&1 || echo LEASE-FAIL""ED\n`;
+  `printf '#!/bin/sh\\n[ "$1" = bound ] && ifconfig $interface $ip netmask $subnet up && echo $ip > /tmp/ip\\n' > /tmp/lease.sh; ` +
+  `chmod +x /tmp/lease.sh; ifconfig eth0 up; udhcpc -i eth0 -s /tmp/lease.sh -q -n -t 10 -T 2 > /dev/null 2>&1 && echo "LEASE $(cat /tmp/ip)" || echo LEASE-FAIL""ED\n`;
 
 export class NetGuest {
   out = '';
@@ -35,11 +40,16 @@ export class NetGuest {
   ) {
     const args = ['boot', '--kernel', images.kernel, '--initrd', images.initrd, '--append', APPEND, '--clock', 'deterministic'];
     this.child = spawn(process.execPath, [CLI, ...args, '--net', url, '--mac', mac, '--timeout', String(timeoutS)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.out += chunk.toString('latin1');
+    const log = LOG_DIR ? join(LOG_DIR, `guest-${label}.log`) : undefined;
+    if (log) writeFileSync(log, '');
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      this.out += text;
+      if (log) appendFileSync(log, text);
       this.check();
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => (this.out += chunk.toString('latin1')));
+    };
+    this.child.stdout.on('data', take);
+    this.child.stderr.on('data', take);
     this.child.on('close', () => {
       this.exited = true;
       for (const w of this.waiters.splice(0)) w.reject(new Error(`${this.label} exited while waiting for /${w.pattern.source}/; output ends:\n${this.tail()}`));
