@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBlockDevice, Reg, Reg8, Seg } from '../core/index.js';
+import { FONT8X8, MemoryBlockDevice, Reg, Reg8, Seg } from '../core/index.js';
 import { Entry, ROM_SIZE, buildRom } from './rom.js';
 import { Svc } from './services.js';
 import { bootSector, image, tap, testMachine } from './test-support.js';
@@ -30,6 +30,15 @@ describe('ROM image', () => {
     expect(labels.config_table).toBe(Entry.configTable);
     expect(labels.diskette_params).toBe(Entry.disketteParams);
     expect(rom[Entry.disketteParams + 4]).toBe(18); // sectors per track
+  });
+
+  it('holds the 8×8 glyphs of characters 00h-7Fh at F000:FA6E, as the IBM BIOS does', () => {
+    expect(labels.crt_char_gen).toBe(Entry.charGen);
+    expect(Array.from(rom.subarray(Entry.charGen, Entry.charGen + 128 * 8))).toEqual(Array.from(FONT8X8.glyphs.subarray(0, 128 * 8)));
+    const glyph = (c: number) => Array.from(rom.subarray(Entry.charGen + c * 8, Entry.charGen + c * 8 + 8));
+    expect(glyph(0x20)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // space
+    expect(glyph(0x41).filter((row) => row !== 0).length).toBeGreaterThan(4); // 'A' has ink
+    expect(glyph(0x41)).not.toEqual(glyph(0x42));
   });
 
   it('only traps with service numbers the TypeScript side knows', () => {

@@ -3,7 +3,7 @@
  * from offset 0, then the IBM PC/AT fixed entry points and tables at the offsets software expects, the
  * reset vector at FFF0, the BIOS date at FFF5, the model byte at FFFE and a checksum byte at FFFF.
  */
-import { assemble } from '../core/index.js';
+import { FONT8X8, assemble } from '../core/index.js';
 import { BOOT_ORDER_LENGTH, BootDevice, EBDA_BOOT_ORDER, bootOrderBytes, type BootOptions } from './boot.js';
 import { HANDLERS_SOURCE } from './rom-handlers.js';
 import { POST_SOURCE } from './rom-post.js';
@@ -29,6 +29,8 @@ export const Entry = {
   int17: 0xefd2,
   int10: 0xf065,
   videoParams: 0xf0a4,
+  /** The 8×8 glyphs of characters 00h-7Fh (graphics-mode text on CGA; INT 1Fh points at the upper half). */
+  charGen: 0xfa6e,
   int12: 0xf841,
   int11: 0xf84d,
   int15: 0xf859,
@@ -40,6 +42,14 @@ export const Entry = {
   date: 0xfff5,
   model: 0xfffe,
 } as const;
+
+/** The first 128 glyphs of the 8×8 font (the VGA ROM's, fonts/README.md), as IBM's ROM holds them at F000:FA6E. */
+function charGenSource(): string {
+  const glyphs = FONT8X8.glyphs.subarray(0, 128 * 8);
+  const rows = ['crt_char_gen:                           ; 8×8 glyphs of characters 00h-7Fh'];
+  for (let c = 0; c < 128; c++) rows.push(`        db ${Array.from(glyphs.subarray(c * 8, c * 8 + 8)).join(', ')}`);
+  return rows.join('\n');
+}
 
 /**
  * What stands at each fixed offset, in address order: mostly a jump to the handler, or a table. Each is
@@ -74,6 +84,7 @@ const FIXED: readonly (readonly [offset: number, source: string])[] = [
   [Entry.int12, 'jmp int12'],
   [Entry.int11, 'jmp int11'],
   [Entry.int15, 'jmp int15'],
+  [Entry.charGen, charGenSource()],
   [Entry.int1a, 'jmp int1a'],
   [Entry.int08, 'jmp int08'],
   [

@@ -62,6 +62,35 @@ hex8:                   ; AL as 2 hex digits
 .out:   jmp putc
 `;
 
+/** Ends a boot-sector test: COM1 output on (byte 0:04F0h), prints DONE, halts in a loop. */
+export const DONE = `
+        mov byte [0x4f0], 1
+        mov si, done
+        call print
+        jmp $
+done:   db 'DONE', 0`;
+
+/** Gives FS base 0 and a 4 GiB limit ("unreal" mode: protected mode and back) so [fs:edi] reaches any address; needs UNREAL_GDT. */
+export const UNREAL_FS = `
+        cli
+        lgdt [gdt_desc]
+        mov eax, cr0
+        or al, 1
+        mov cr0, eax
+        mov bx, 8
+        mov fs, bx
+        and al, 0xfe
+        mov cr0, eax
+        xor bx, bx
+        mov fs, bx                      ; real-mode FS again, the 4 GiB limit stays
+        sti`;
+export const UNREAL_GDT = `
+gdt:    dd 0, 0
+        dd 0x0000ffff, 0x00cf9200       ; data, base 0, 4 GiB
+gdt_desc:
+        dw 15
+        dd gdt`;
+
 /** A 512-byte boot sector: `code` at 0000:7C00 (DS=ES=0 set up first), the print routines, 55AA. */
 export function bootSector(code: string): Uint8Array {
   const src = `org 0x7c00

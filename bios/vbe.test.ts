@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBootSector } from './test-support.js';
+import { UNREAL_FS, UNREAL_GDT, runBootSector } from './test-support.js';
 
 /**
  * A guest sets a VBE mode through INT 10h 4F02h, draws a known pattern into the linear framebuffer (from
@@ -24,18 +24,7 @@ const LFB_PROGRAM = `
         int 0x10
         cmp ax, 0x004f
         jne fail
-        cli
-        lgdt [gdt_desc]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        mov bx, 8
-        mov fs, bx
-        and al, 0xfe
-        mov cr0, eax
-        xor bx, bx
-        mov fs, bx
-        sti
+${UNREAL_FS}
         mov edi, [0x6400 + 0x28]        ; PhysBasePtr
         xor ebx, ebx
 .row:   xor ecx, ecx
@@ -65,11 +54,7 @@ fail:   mov byte [0x4f0], 1
         jmp $
 ok:     db ' VBE-OK', 0
 bad:    db ' VBE-FAILED', 0
-gdt:    dd 0, 0
-        dd 0x0000ffff, 0x00cf9200       ; data, base 0, 4 GiB
-gdt_desc:
-        dw 15
-        dd gdt
+${UNREAL_GDT}
 `;
 
 describe('VBE (INT 10h 4Fxx on the Bochs DISPI interface)', () => {

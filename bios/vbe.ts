@@ -6,6 +6,7 @@
  */
 import { Dispi, DispiEnable, Reg, Reg8, Seg, VBE_DEFAULT_LFB, VBE_VRAM_SIZE, type FirmwareHost } from '../core/index.js';
 import { physical } from './guest.js';
+import { dispiRead, dispiWrite, restoreVideoState, saveVideoState, videoStateBlocks } from './video-state.js';
 
 export interface VbeMode {
   number: number;
@@ -35,16 +36,6 @@ const PCI_VGA_BAR0 = 0x80000000 | (2 << 11) | 0x10;
 
 function bytesPerPixel(bpp: number): number {
   return bpp === 15 ? 2 : bpp >> 3;
-}
-
-function dispiRead(host: FirmwareHost, index: number): number {
-  host.io.write16(0x1ce, index);
-  return host.io.read16(0x1cf);
-}
-
-function dispiWrite(host: FirmwareHost, index: number, value: number): void {
-  host.io.write16(0x1ce, index);
-  host.io.write16(0x1cf, value);
 }
 
 /**
@@ -287,28 +278,16 @@ function scanLineLength(host: FirmwareHost): boolean {
 }
 
 /**
- * 4F04h: save/restore state. CX bit 3 (the extension's own state: the DISPI registers) is kept; the standard
- * VGA parts (bits 0-2) are accepted but not saved. DL=0: BX = buffer size in 64-byte blocks.
+ * 4F04h: save/restore state (video-state.ts). CX bits 0-3: the VGA registers, the BIOS data, the DAC, the DISPI
+ * registers. DL=0: BX = buffer size in 64-byte blocks; DL=1 save to ES:BX; DL=2 restore from ES:BX.
  */
-// In restore order: the geometry, then ENABLE (which resets bank, virtual width and offsets), then those.
-const SAVED_REGS = [Dispi.XRES, Dispi.YRES, Dispi.BPP, Dispi.ENABLE, Dispi.BANK, Dispi.VIRT_WIDTH, Dispi.X_OFFSET, Dispi.Y_OFFSET];
 function saveRestore(host: FirmwareHost): void {
   const cpu = host.cpu;
   const dl = cpu.get8(Reg8.DL);
+  const mask = cpu.get16(Reg.ECX) & 0x0f;
   const buffer = physical(host, cpu.getSeg(Seg.ES), cpu.get16(Reg.EBX));
-  if (dl === 0) {
-    cpu.set16(Reg.EBX, 1);
-  } else if (dl === 1) {
-    SAVED_REGS.forEach((reg, i) => host.memory.write16(buffer + i * 2, dispiRead(host, reg)));
-  } else if (dl === 2) {
-    dispiWrite(host, Dispi.ENABLE, 0);
-    SAVED_REGS.forEach((reg, i) => {
-      const value = host.memory.read16(buffer + i * 2);
-      dispiWrite(host, reg, reg === Dispi.ENABLE ? value | DispiEnable.NOCLEARMEM : value);
-    });
-  } else {
-    cpu.set16(Reg.EAX, FAILED);
-    return;
-  }
-  cpu.set16(Reg.EAX, OK);
+  if (dl === 0) cpu.set16(Reg.EBX, videoStateBlocks(mask));
+  else if (dl === 1) saveVideoState(host, mask, buffer);
+  else if (dl === 2) restoreVideoState(host, mask, buffer);
+  cpu.set16(Reg.EAX, dl <= 2 ? OK : FAILED);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FONT8X16, FONT8X8 } from '../core/index.js';
-import { runBootSector, type TestMachine } from './test-support.js';
+import { DONE, runBootSector, type TestMachine } from './test-support.js';
 
 /** Renders the machine's screen and returns a pixel reader. */
 function screen(m: TestMachine['m']) {
@@ -17,12 +17,6 @@ function attrRgba(m: TestMachine['m'], c: number): number[] {
 }
 const dacRgba = (m: TestMachine['m'], c: number) => [...m.vga.paletteRgb(c), 255];
 
-const DONE = `
-        mov byte [0x4f0], 1
-        mov si, done
-        call print
-        jmp $
-done:   db 'DONE', 0`;
 
 describe('INT 10h graphics modes', () => {
   it('mode 13h: a guest pattern at A000h, a pixel through AH=0Ch and a character in the 8x8 font', async () => {
@@ -57,6 +51,10 @@ ${DONE}`,
     );
     expect(m.vga.displayMode()).toEqual({ text: false, width: 320, height: 200, bpp: 8 });
     expect(m.memory.read8(0x500)).toBe(0x2a);
+    // INT 1Fh: the upper half (80h-FFh) of the 8×8 font; the lower half is in the system ROM at F000:FA6E.
+    const int1f = (m.memory.read16(0x1f * 4 + 2) << 4) + m.memory.read16(0x1f * 4);
+    expect(Array.from(m.memory.readBytes(int1f, 128 * 8))).toEqual(Array.from(FONT8X8.glyphs.subarray(128 * 8, 256 * 8)));
+    expect(Array.from(m.memory.readBytes(0xffa6e, 128 * 8))).toEqual(Array.from(FONT8X8.glyphs.subarray(0, 128 * 8)));
     const s = screen(m);
     expect([s.width, s.height]).toEqual([320, 200]);
     let wrong = 0;

@@ -7,6 +7,7 @@
 import { Reg, Reg8, Seg, VGA_ROM_FONTS, type FirmwareHost } from '../core/index.js';
 import { Bda, bda16, bda8, physical, setBda16, setBda8 } from './guest.js';
 import { vbeCall } from './vbe.js';
+import { restoreVideoState, saveVideoState, videoStateBlocks } from './video-state.js';
 import { loadDac, programMode, VIDEO_MODES, type VideoMode } from './video-modes.js';
 
 /** The ROM fonts as segment C000h offsets, with their heights. */
@@ -82,6 +83,17 @@ export function int10(host: FirmwareHost): void {
       return;
     case 0x13:
       return writeString(host);
+    case 0x1c: {
+      // Save/restore video state (video-state.ts): CX bits 0-2, AL=0 size into BX, 1 save, 2 restore at ES:BX.
+      const mask = cpu.get16(Reg.ECX) & 7;
+      const buffer = physical(host, cpu.getSeg(Seg.ES), cpu.get16(Reg.EBX));
+      if (al === 0) cpu.set16(Reg.EBX, videoStateBlocks(mask));
+      else if (al === 1) saveVideoState(host, mask, buffer);
+      else if (al === 2) restoreVideoState(host, mask, buffer);
+      else return;
+      cpu.set8(Reg8.AL, 0x1c);
+      return;
+    }
     case 0x1a:
       if (al === 0x00) {
         cpu.set8(Reg8.AL, 0x1a);

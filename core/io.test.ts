@@ -23,6 +23,20 @@ describe('IoBus', () => {
     expect(io.read16(0x400)).toBe(0xbeef);
   });
 
+  it('gives ports back to their owner only, all or nothing', () => {
+    const io = new IoBus();
+    io.registerRange('card', 0xc000, 4, { read8: () => 0x12 });
+    io.register('other', 0xc004, { read8: () => 0x34 });
+    expect(() => io.unregisterRange('card', 0xc002, 3)).toThrow(/cannot release port 0xc004, it belongs to other/);
+    expect(io.read8(0xc002)).toBe(0x12); // nothing released by the failed call
+    expect(() => io.unregister('card', 0xd000)).toThrow(/unclaimed/);
+    io.unregisterRange('card', 0xc000, 4);
+    expect(io.read8(0xc002)).toBe(0xff);
+    expect(io.owner(0xc000)).toBeUndefined();
+    io.register('new', 0xc000, { read8: () => 0x56 }); // free for another device now
+    expect(io.read8(0xc000)).toBe(0x56);
+  });
+
   it('refuses a second owner for a port', () => {
     const io = new IoBus();
     io.register('pic', [0x20, 0x21], { read8: () => 0 });

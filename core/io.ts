@@ -31,6 +31,26 @@ export class IoBus {
     }
   }
 
+  /**
+   * Gives ports back (a PCI BAR moved or stopped decoding): they read as unclaimed again. Every port must be
+   * held by `device`; otherwise nothing is released and it throws, so a wrong caller cannot free another chip.
+   */
+  unregister(device: string, ports: number | readonly number[]): void {
+    const list = typeof ports === 'number' ? [ports] : ports;
+    for (const port of list) {
+      const owner = this.ports[port]?.device;
+      if (owner !== device) throw new Error(`${device}: cannot release port ${hex(port)}, ${owner === undefined ? 'it is unclaimed' : `it belongs to ${owner}`}`);
+    }
+    for (const port of list) this.ports[port] = undefined;
+  }
+
+  /** unregister() for `count` ports from `first`. */
+  unregisterRange(device: string, first: number, count: number): void {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(first + i);
+    this.unregister(device, ports);
+  }
+
   registerRange(device: string, first: number, count: number, handler: PortHandler): void {
     const ports: number[] = [];
     for (let i = 0; i < count; i++) ports.push(first + i);

@@ -135,6 +135,8 @@ export class Machine {
       // FERR# from the x87 (CR0.NE = 0) reaches the slave PIC as IRQ 13, as on AT boards.
       onFerr: (level) => this.pic.line(13)(level),
     });
+    // A moved PCI BAR changes the physical map; the TLB may hold direct RAM translations for those pages.
+    memory.onMapChange = () => this.cpu.flushAllTranslations();
     this.pic = new Pic8259Pair({ io });
     this.pic.onIntr = (level) => this.cpu.setIntr(level);
     this.pit = new Pit8254({ io, clock, irq: this.pic.line(0) });

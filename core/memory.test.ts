@@ -58,6 +58,31 @@ describe('PhysicalMemory', () => {
     expect(() => m.mapMmio(0xb0000, 0x1000, { name: 'other', read8: () => 0, write8: () => {} })).toThrow(/already mapped by vga/);
   });
 
+  it('unmaps a window: its pages become what they were (RAM or open bus) and can be mapped again', () => {
+    const m = new PhysicalMemory(2 * MiB);
+    let changes = 0;
+    m.onMapChange = () => changes++;
+    const dev = { name: 'bar', read8: () => 0x5a, write8: () => {} };
+    m.write8(0x100000, 0x11);
+    m.mapMmio(0x100000, 0x2000, dev); // over RAM
+    m.mapMmio(0xfebf0000, 0x1000, dev); // in the PCI hole
+    expect(m.read8(0x100000)).toBe(0x5a);
+    expect(m.read8(0xfebf0000)).toBe(0x5a);
+    expect(() => m.unmapMmio(0x100000, 0x1000, { ...dev, name: 'other' })).toThrow(/other: cannot unmap 0x00100000, it is mapped by bar/);
+    expect(() => m.unmapMmio(0x102000, 0x1000, dev)).toThrow(/not mapped/);
+    m.unmapMmio(0x100000, 0x2000, dev);
+    m.unmapMmio(0xfebf0000, 0x1000, dev);
+    expect(changes).toBe(4);
+    expect(m.pageKind[0x100]).toBe(PageKind.Ram);
+    expect(m.read8(0x100000)).toBe(0x11); // the RAM underneath is back, contents intact
+    expect(m.read8(0xfebf0000)).toBe(0xff);
+    expect(m.mmioAt(0xfebf0000)).toBeUndefined();
+    // A conflicting window maps nothing at all.
+    m.mapMmio(0xfebf1000, 0x1000, dev);
+    expect(() => m.mapMmio(0xfebf0000, 0x3000, { ...dev, name: 'wide' })).toThrow(/already mapped by bar/);
+    expect(m.mmioAt(0xfebf0000)).toBeUndefined();
+  });
+
   it('refuses sizes it cannot map, with a clear message', () => {
     expect(() => new PhysicalMemory(1000)).toThrow(/at least 1 MiB/);
     expect(() => new PhysicalMemory(2 * MiB).loadBios(new Uint8Array(100))).toThrow(/multiple of 4 KiB/);

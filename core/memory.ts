@@ -45,6 +45,13 @@ export class PhysicalMemory {
   readonly pageKind = new Uint8Array(PAGES_4G);
   private readonly mmio: (MmioHandler | undefined)[] = [];
   private romImage: Uint8Array = new Uint8Array(0);
+  /**
+   * JIT hook (core/jit): physical pages holding compiled code, non-zero per 4 KiB page. A write to one
+   * through these methods (the CPU's slow path, DMA, loaders) calls onCodeWrite first. The CPU keeps such
+   * pages off its TLB fast write path (paging.ts). Undefined without a JIT.
+   */
+  codePages: Uint8Array | undefined = undefined;
+  onCodeWrite: ((addr: number) => void) | undefined = undefined;
 
   constructor(ramSize: number) {
     if (ramSize < 1 << 20 || ramSize % PAGE_SIZE !== 0) throw new Error(`RAM size must be at least 1 MiB and a multiple of 4 KiB, not ${ramSize}`);
@@ -59,15 +66,55 @@ export class PhysicalMemory {
     this.pageKind.fill(PageKind.Unmapped, 0xc0000 >>> PAGE_SHIFT, BIOS_ROM.start >>> PAGE_SHIFT);
   }
 
+  /**
+   * Called after the physical map changed (a window mapped or unmapped while the machine runs, e.g. a PCI BAR
+   * moved). The machine flushes the CPU's translations here: a TLB entry may let the CPU reach RAM directly.
+   */
+  onMapChange?: () => void;
+  /** What each MMIO-mapped page was before (RAM, ROM or unmapped), so unmapMmio can put it back. */
+  private readonly kindUnder = new Map<number, PageKind>();
+
   /** Map a device window; page-granular. Throws on overlap with another device, so conflicts show at once. */
   mapMmio(start: number, length: number, handler: MmioHandler): void {
     if (start % PAGE_SIZE || length % PAGE_SIZE) throw new Error(`${handler.name}: MMIO window must be page-aligned`);
-    for (let page = start >>> PAGE_SHIFT; page < (start + length) >>> PAGE_SHIFT; page++) {
+    const first = start >>> PAGE_SHIFT;
+    const end = first + length / PAGE_SIZE;
+    if (end > PAGES_4G) throw new Error(`${handler.name}: MMIO window ${hex(start)}+${length} runs past 4 GiB`);
+    // Check the whole window first, so a conflict leaves nothing half-mapped.
+    for (let page = first; page < end; page++) {
       const other = this.mmio[page];
       if (other) throw new Error(`${handler.name}: MMIO at ${hex(page << PAGE_SHIFT)} already mapped by ${other.name}`);
+    }
+    for (let page = first; page < end; page++) {
+      this.kindUnder.set(page, this.pageKind[page]);
       this.mmio[page] = handler;
       this.pageKind[page] = PageKind.Mmio;
     }
+    this.onMapChange?.();
+  }
+
+  /**
+   * Removes a window mapMmio made: its pages become what they were before (RAM, ROM or open bus). Every page
+   * must be mapped by `handler`; otherwise nothing changes and it throws.
+   */
+  unmapMmio(start: number, length: number, handler: MmioHandler): void {
+    if (start % PAGE_SIZE || length % PAGE_SIZE) throw new Error(`${handler.name}: MMIO window must be page-aligned`);
+    const first = start >>> PAGE_SHIFT;
+    const end = first + length / PAGE_SIZE;
+    for (let page = first; page < end; page++) {
+      if (this.mmio[page] !== handler) throw new Error(`${handler.name}: cannot unmap ${hex(page << PAGE_SHIFT)}, ${this.mmio[page] ? `it is mapped by ${this.mmio[page]!.name}` : 'it is not mapped'}`);
+    }
+    for (let page = first; page < end; page++) {
+      this.mmio[page] = undefined;
+      this.pageKind[page] = this.kindUnder.get(page) ?? PageKind.Unmapped;
+      this.kindUnder.delete(page);
+    }
+    this.onMapChange?.();
+  }
+
+  /** The handler mapped at a physical address, if any. */
+  mmioAt(addr: number): MmioHandler | undefined {
+    return this.mmio[(addr >>> 0) >>> PAGE_SHIFT];
   }
 
   /**
@@ -117,8 +164,10 @@ export class PhysicalMemory {
   write8(addr: number, value: number): void {
     addr >>>= 0;
     const kind = this.pageKind[addr >>> PAGE_SHIFT];
-    if (kind === PageKind.Ram) this.u8[Layout.RAM + addr] = value;
-    else if (kind === PageKind.Mmio) this.mmio[addr >>> PAGE_SHIFT]!.write8(addr, value & 0xff);
+    if (kind === PageKind.Ram) {
+      if (this.codePages !== undefined && this.codePages[addr >>> PAGE_SHIFT] !== 0) this.onCodeWrite!(addr);
+      this.u8[Layout.RAM + addr] = value;
+    } else if (kind === PageKind.Mmio) this.mmio[addr >>> PAGE_SHIFT]!.write8(addr, value & 0xff);
   }
 
   read16(addr: number): number {
@@ -137,6 +186,7 @@ export class PhysicalMemory {
     const kind = this.pageKind[addr >>> PAGE_SHIFT];
     if ((addr & 0xfff) !== 0xfff) {
       if (kind === PageKind.Ram) {
+        if (this.codePages !== undefined && this.codePages[addr >>> PAGE_SHIFT] !== 0) this.onCodeWrite!(addr);
         this.u8[Layout.RAM + addr] = value;
         this.u8[Layout.RAM + addr + 1] = value >>> 8;
         return;
@@ -167,6 +217,7 @@ export class PhysicalMemory {
     const kind = this.pageKind[addr >>> PAGE_SHIFT];
     if ((addr & 0xfff) <= 0xffc) {
       if (kind === PageKind.Ram) {
+        if (this.codePages !== undefined && this.codePages[addr >>> PAGE_SHIFT] !== 0) this.onCodeWrite!(addr);
         const p = Layout.RAM + addr;
         this.u8[p] = value;
         this.u8[p + 1] = value >>> 8;

@@ -27,6 +27,8 @@ CMDLINE='console=tty0 console=ttyS0'
 NET_MODULES=(8390 ne2k-pci)
 # the PIIX IDE controller (libata), disks (sd), CD-ROMs (sr) and ISO 9660, for /init's DISK/CDROM markers
 STORAGE_MODULES=(ata_piix sd_mod sr_mod isofs)
+# the 82077 floppy controller (fd0) and the PS/2 mouse, loaded by /init after the storage listing (FLOPPY/MOUSE markers)
+EXTRA_MODULES=(floppy psmouse)
 HOST_TOOLS=(gcc gcc-multilib xorriso cpio)
 OUTPUTS=(vmlinuz initrd.gz co86.iso)
 
@@ -136,7 +138,7 @@ versions() {
 
 INPUTS=$( {
     versions
-    echo "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-from-kernel} CMDLINE=$CMDLINE MODULES=${NET_MODULES[*]}"
+    echo "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-from-kernel} CMDLINE=$CMDLINE MODULES=${NET_MODULES[*]} ${STORAGE_MODULES[*]} ${EXTRA_MODULES[*]}"
     cd "$HERE" && sha256sum build.sh init.sh bench.c
 } | sha256sum | cut -d' ' -f1)
 
@@ -194,7 +196,7 @@ add_module() { # add_module NAME: its dependencies first, then itself
     module_order+=("$path")
 }
 wanted=()
-for m in "${NET_MODULES[@]}" "${STORAGE_MODULES[@]}"; do
+for m in "${NET_MODULES[@]}" "${STORAGE_MODULES[@]}" "${EXTRA_MODULES[@]}"; do
     path=$(module_path "$m")
     [ -n "$path" ] || die "module $m is not in $KERNEL_PACKAGE ($KERNEL_RELEASE)"
     wanted+=("$path")
@@ -203,6 +205,8 @@ extract_modules "${wanted[@]}" # one pass for the ones we know we need
 for m in "${NET_MODULES[@]}"; do add_module "$m"; done
 net_module_count=${#module_order[@]}
 for m in "${STORAGE_MODULES[@]}"; do add_module "$m"; done
+storage_module_end=${#module_order[@]}
+for m in "${EXTRA_MODULES[@]}"; do add_module "$m"; done
 
 # --- benchmark ---------------------------------------------------------------------------------------
 
@@ -226,10 +230,13 @@ install -m 755 "$STAGE/bench" "$R/bin/bench"
 install -m 755 "$HERE/init.sh" "$R/init"
 : > "$R/lib/modules/net.order"
 : > "$R/lib/modules/storage.order"
-for i in "${!module_order[@]}"; do # the first net_module_count are the NIC's, the rest storage
+: > "$R/lib/modules/extra.order"
+for i in "${!module_order[@]}"; do # the NIC's first, then storage, then the extra ones (floppy, mouse)
     path=${module_order[$i]}
     install -m 644 "$MODDIR/$path" "$R/lib/modules/"
-    if [ "$i" -lt "$net_module_count" ]; then order=net.order; else order=storage.order; fi
+    if [ "$i" -lt "$net_module_count" ]; then order=net.order
+    elif [ "$i" -lt "$storage_module_end" ]; then order=storage.order
+    else order=extra.order; fi
     basename "$path" .ko >> "$R/lib/modules/$order"
 done
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"

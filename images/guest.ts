@@ -17,7 +17,7 @@ export interface GuestImages {
   dir: string;
   /** i386 bzImage (Debian linux-image-6.1.0-*-686-unsigned) */
   kernel: string;
-  /** gzip'd newc initramfs: busybox, ne2k-pci, /bin/bench, /init */
+  /** gzip'd newc initramfs: busybox, ne2k-pci, the IDE/ATAPI storage, floppy and PS/2 mouse modules, /bin/bench, /init */
   initrd: string;
   /** isolinux El Torito ISO with an isohybrid MBR (boots as a CD and as a hard disk) */
   iso: string;

@@ -9,6 +9,9 @@
 #   DISK <name> <sectors>           each disk after the IDE/SCSI modules load (512-byte sectors), e.g. "DISK sda 40960"
 #   CDROM <name>                    each CD-ROM drive, e.g. "CDROM sr0"
 #   STORAGE-DONE disks=<n> cdroms=<n>   the storage listing is complete
+#   FLOPPY <name>                   each floppy drive after floppy.ko loads (from the CMOS drive types), e.g. "FLOPPY fd0"
+#   MOUSE <name>                    each PS/2 mouse after psmouse.ko loads, e.g. "MOUSE ImPS/2 Generic Wheel Mouse"
+#   INPUT-DONE floppies=<n> mice=<n>    the floppy and mouse listing is complete
 #   BENCH-START                     only with co86.bench on the kernel command line, then
 #   BENCH <name> <ms> ms ...        from /bin/bench (BENCH-WRONG <name> ... for a wrong result)
 #   BENCH-DONE                      the benchmark finished
@@ -74,6 +77,32 @@ for dev in /sys/block/sd* /sys/block/sr*; do
     esac
 done
 say "STORAGE-DONE disks=$disks cdroms=$cdroms"
+
+# The floppy and PS/2 mouse drivers, after the storage listing so they add nothing before it. psmouse
+# probes from the serio workqueue: wait (guest time, at most 3 s) until a PS/2 mouse shows up.
+while read -r module; do
+    insmod "/lib/modules/$module.ko" 2> /dev/null || say "INPUT: insmod $module failed"
+done < /lib/modules/extra.order
+mouse=
+for try in 1 2 3; do
+    for name in /sys/class/input/input*/name; do
+        case $(cat "$name" 2> /dev/null) in *PS/2*Mouse*) mouse=1 ;; esac
+    done
+    [ -n "$mouse" ] && break
+    sleep 1
+done
+floppies=0
+for dev in /sys/block/fd*; do
+    [ -e "$dev" ] || continue
+    say "FLOPPY ${dev##*/}" # its size reads 0 until the drive is opened and the media known
+    floppies=$((floppies + 1))
+done
+mice=0
+for name in /sys/class/input/input*/name; do
+    name=$(cat "$name" 2> /dev/null)
+    case $name in *PS/2*Mouse*) say "MOUSE $name"; mice=$((mice + 1)) ;; esac
+done
+say "INPUT-DONE floppies=$floppies mice=$mice"
 
 case " $(cat /proc/cmdline) " in
 *" co86.bench "* | *" co86.bench="*)

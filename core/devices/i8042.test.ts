@@ -231,6 +231,7 @@ describe('I8042 + Ps2Keyboard', () => {
     b.command(0x20);
     expect(b.next()).toBe(0x65);
     expect(() => b.kbc.loadState({ version: 1, replies: [] })).toThrow(/ram/);
-    expect(() => b.keyboard.loadState({ version: 2 })).toThrow(/version 2/);
+    expect(() => b.keyboard.loadState({ ...kbdState, version: 1 })).toThrow(/keyboard: cannot load state version 1; this build reads version 2/);
+    expect(() => b.keyboard.loadState({ ...kbdState, queue: undefined })).toThrow(/queue/);
   });
 });

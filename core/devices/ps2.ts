@@ -46,3 +46,81 @@ export function translateSet2(code: number): number {
 
 /** The set-2 break prefix. */
 export const BREAK_PREFIX = 0xf0;
+
+/** A queue's saved form. */
+export interface Ps2QueueState {
+  bytes: Uint8Array;
+  head: number;
+  count: number;
+}
+
+/**
+ * The bytes a PS/2 device holds for the host: a ring the device fills (at the back, or ahead of everything
+ * for command answers) and the controller drains one byte at a time.
+ */
+export class Ps2OutputQueue {
+  private readonly bytes: Uint8Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly size = 256) {
+    this.bytes = new Uint8Array(size);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Room left, in bytes. */
+  get free(): number {
+    return this.size - this.count;
+  }
+
+  clear(): void {
+    this.head = this.count = 0;
+  }
+
+  /** Appends a byte; false (nothing queued) when full. */
+  push(byte: number): boolean {
+    if (this.count === this.size) return false;
+    this.bytes[(this.head + this.count) % this.size] = byte;
+    this.count++;
+    return true;
+  }
+
+  /** Puts a byte ahead of everything queued; when full, the newest byte is dropped to make room. */
+  pushFront(byte: number): void {
+    if (this.count === this.size) this.count--;
+    this.head = (this.head + this.size - 1) % this.size;
+    this.bytes[this.head] = byte;
+    this.count++;
+  }
+
+  /** Overwrites the newest byte (a keyboard's overrun marker); nothing when empty. */
+  replaceNewest(byte: number): void {
+    if (this.count > 0) this.bytes[(this.head + this.count - 1) % this.size] = byte;
+  }
+
+  /** The oldest byte, removed; -1 when empty. */
+  shift(): number {
+    if (this.count === 0) return -1;
+    const byte = this.bytes[this.head];
+    this.head = (this.head + 1) % this.size;
+    this.count--;
+    return byte;
+  }
+
+  save(): Ps2QueueState {
+    return { bytes: this.bytes.slice(), head: this.head, count: this.count };
+  }
+
+  load(device: string, state: unknown): void {
+    const s = state as Partial<Ps2QueueState> | undefined;
+    if (!s || !(s.bytes instanceof Uint8Array) || s.bytes.length !== this.size || !Number.isInteger(s.head) || !Number.isInteger(s.count)) {
+      throw new Error(`${device}: state field queue is not a ${this.size}-byte output queue`);
+    }
+    this.bytes.set(s.bytes);
+    this.head = Math.abs(s.head!) % this.size;
+    this.count = Math.min(Math.max(0, s.count!), this.size);
+  }
+}

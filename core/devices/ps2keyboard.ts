@@ -1,8 +1,9 @@
 import { checkStateVersion, type Device, type DeviceState } from '../device.js';
 import { loadFields, saveFields } from './fields.js';
-import { BREAK_PREFIX, translateSet2, type Ps2Device, type Ps2Host } from './ps2.js';
+import { BREAK_PREFIX, Ps2OutputQueue, translateSet2, type Ps2Device, type Ps2Host } from './ps2.js';
 
-const STATE_VERSION = 1;
+/** 2: the output queue is one `queue` record (Ps2OutputQueue). */
+const STATE_VERSION = 2;
 /** Bytes the keyboard buffers for the host (a real one holds 16; more makes pasted text survive). */
 const QUEUE_SIZE = 256;
 /** Sent in place of the newest byte when the buffer overflows (set 2; the 8042 translates it to FFh). */
@@ -14,7 +15,7 @@ const ECHO = 0xee;
 /** 10.9 characters/s after 500 ms, the power-on typematic setting. */
 const DEFAULT_TYPEMATIC = 0x2b;
 
-const FIELDS = ['queue', 'head', 'count', 'scanning', 'scanSet', 'leds', 'typematic', 'pendingCommand', 'lastSent', 'set1Break'] as const;
+const FIELDS = ['scanning', 'scanSet', 'leds', 'typematic', 'pendingCommand', 'lastSent', 'set1Break'] as const;
 
 /**
  * A PS/2 (MF2) keyboard. The outside world types with `sendScancodes(set-2 bytes)`; the keyboard queues
@@ -25,9 +26,7 @@ export class Ps2Keyboard implements Device, Ps2Device {
   /** The host set the LEDs: bit 0 Scroll Lock, bit 1 Num Lock, bit 2 Caps Lock. */
   onLeds?: (leds: number) => void;
   private host?: Ps2Host;
-  private readonly queue = new Uint8Array(QUEUE_SIZE);
-  private head = 0;
-  private count = 0;
+  private readonly queue = new Ps2OutputQueue(QUEUE_SIZE);
   private scanning = true;
   private scanSet = 2;
   private leds = 0;
@@ -62,7 +61,7 @@ export class Ps2Keyboard implements Device, Ps2Device {
   }
 
   private clear(): void {
-    this.head = this.count = 0;
+    this.queue.clear();
   }
 
   /** Keys from outside: scancode set 2 bytes (e.g. 1C for A pressed, F0 1C released, E0-prefixed extended keys). */
@@ -94,31 +93,19 @@ export class Ps2Keyboard implements Device, Ps2Device {
   }
 
   private push(byte: number): void {
-    if (this.count === QUEUE_SIZE) {
-      this.queue[(this.head + QUEUE_SIZE - 1) % QUEUE_SIZE] = this.scanSet === 1 ? 0xff : OVERRUN;
-      return;
-    }
-    this.queue[(this.head + this.count) % QUEUE_SIZE] = byte;
-    this.count++;
+    if (!this.queue.push(byte)) this.queue.replaceNewest(this.scanSet === 1 ? 0xff : OVERRUN);
   }
 
   /** Command responses go ahead of queued keys, so a driver waiting for its ACK sees it first. */
   private reply(...bytes: number[]): void {
-    for (let i = bytes.length - 1; i >= 0; i--) {
-      if (this.count === QUEUE_SIZE) this.count--; // drop the newest key rather than the answer
-      this.head = (this.head + QUEUE_SIZE - 1) % QUEUE_SIZE;
-      this.queue[this.head] = bytes[i];
-      this.count++;
-    }
+    // When full, the newest key is dropped rather than the answer.
+    for (let i = bytes.length - 1; i >= 0; i--) this.queue.pushFront(bytes[i]);
     this.host?.deviceHasData();
   }
 
   read(): number {
-    if (this.count === 0) return -1;
-    const byte = this.queue[this.head];
-    this.head = (this.head + 1) % QUEUE_SIZE;
-    this.count--;
-    this.lastSent = byte;
+    const byte = this.queue.shift();
+    if (byte >= 0) this.lastSent = byte;
     return byte;
   }
 
@@ -202,13 +189,12 @@ export class Ps2Keyboard implements Device, Ps2Device {
   }
 
   saveState(): DeviceState {
-    return { version: STATE_VERSION, ...saveFields(this, FIELDS) };
+    return { version: STATE_VERSION, queue: this.queue.save(), ...saveFields(this, FIELDS) };
   }
 
   loadState(state: DeviceState): void {
     checkStateVersion(this.name, state, STATE_VERSION);
     loadFields(this.name, this, state, FIELDS);
-    this.head %= QUEUE_SIZE;
-    this.count = Math.min(Math.max(0, this.count), QUEUE_SIZE);
+    this.queue.load(this.name, state.queue);
   }
 }

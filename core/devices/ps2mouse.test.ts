@@ -152,6 +152,20 @@ describe('Ps2Mouse through the 8042', () => {
     expect(u.mouse.deviceId).toBe(3);
     u.mouse.move(1, 1, 1, 0);
     expect(u.drain()).toEqual([0x28, 1, 0xff, 1]);
-    expect(() => u.mouse.loadState({ version: 2 })).toThrow(/version/);
+    expect(() => u.mouse.loadState({ ...saved, version: 1 })).toThrow(/mouse: cannot load state version 1; this build reads version 2/);
+    expect(() => u.mouse.loadState({ ...saved, queue: { bytes: new Uint8Array(3), head: 0, count: 0 } })).toThrow(/queue is not a 256-byte output queue/);
+  });
+
+  it('keeps queued bytes across a snapshot (the queue is saved with the mouse)', () => {
+    const t = setup();
+    t.command(0xf4);
+    t.mouse.move(5, -3, 0, 1);
+    t.mouse.move(1, 1, 0, 0);
+    const saved = structuredClone(t.mouse.saveState());
+    const kbc = structuredClone(t.kbc.saveState());
+    const u = setup();
+    u.mouse.loadState(saved);
+    u.kbc.loadState(kbc);
+    expect(u.drain()).toEqual([0x09, 5, 3, 0x28, 1, 0xff]); // screen y down → PS/2 y up
   });
 });

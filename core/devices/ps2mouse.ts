@@ -1,8 +1,9 @@
 import { checkStateVersion, type Device, type DeviceState } from '../device.js';
 import { loadFields, saveFields } from './fields.js';
-import type { Ps2Device, Ps2Host } from './ps2.js';
+import { Ps2OutputQueue, type Ps2Device, type Ps2Host } from './ps2.js';
 
-const STATE_VERSION = 1;
+/** 2: the output queue is one `queue` record (Ps2OutputQueue). */
+const STATE_VERSION = 2;
 /** Bytes the mouse buffers for the host; a packet that does not fit is dropped whole. */
 const QUEUE_SIZE = 256;
 const ACK = 0xfa;
@@ -17,7 +18,7 @@ const SAMPLE_RATES = [10, 20, 40, 60, 80, 100, 200];
 const COUNTER_LIMIT = 1 << 15;
 
 const FIELDS = [
-  'queue', 'head', 'count', 'reporting', 'remote', 'wrap', 'scaling21', 'resolution', 'sampleRate', 'id', 'rates',
+  'reporting', 'remote', 'wrap', 'scaling21', 'resolution', 'sampleRate', 'id', 'rates',
   'pendingCommand', 'lastSent', 'invalidArgument', 'buttons', 'dx', 'dy', 'dz',
 ] as const;
 
@@ -38,9 +39,7 @@ function scale21(v: number): number {
 export class Ps2Mouse implements Device, Ps2Device {
   readonly name = 'mouse';
   private host?: Ps2Host;
-  private readonly queue = new Uint8Array(QUEUE_SIZE);
-  private head = 0;
-  private count = 0;
+  private readonly queue = new Ps2OutputQueue(QUEUE_SIZE);
   private reporting = false;
   private remote = false;
   private wrap = false;
@@ -73,7 +72,7 @@ export class Ps2Mouse implements Device, Ps2Device {
 
   /** Power-on: as after a reset command, with the BAT bytes not sent. */
   reset(): void {
-    this.head = this.count = 0;
+    this.queue.clear();
     this.setDefaults();
     this.remote = this.wrap = false;
     this.id = ID_STANDARD;
@@ -138,31 +137,23 @@ export class Ps2Mouse implements Device, Ps2Device {
       return;
     }
     const length = wheel ? 4 : 3;
-    if (this.count + length > QUEUE_SIZE) return;
-    this.push(first);
-    this.push(cx & 0xff);
-    this.push(cy & 0xff);
-    if (wheel) this.push(cz);
-  }
-
-  private push(byte: number): void {
-    this.queue[(this.head + this.count) % QUEUE_SIZE] = byte;
-    this.count++;
+    if (this.queue.free < length) return;
+    this.queue.push(first);
+    this.queue.push(cx & 0xff);
+    this.queue.push(cy & 0xff);
+    if (wheel) this.queue.push(cz);
   }
 
   /** A command's answer: anything queued before the command is dropped (the mouse aborts its output). */
   private reply(...bytes: number[]): void {
-    this.head = this.count = 0;
-    for (const byte of bytes) this.push(byte);
+    this.queue.clear();
+    for (const byte of bytes) this.queue.push(byte);
     this.host?.deviceHasData();
   }
 
   read(): number {
-    if (this.count === 0) return -1;
-    const byte = this.queue[this.head];
-    this.head = (this.head + 1) % QUEUE_SIZE;
-    this.count--;
-    this.lastSent = byte;
+    const byte = this.queue.shift();
+    if (byte >= 0) this.lastSent = byte;
     return byte;
   }
 
@@ -260,13 +251,12 @@ export class Ps2Mouse implements Device, Ps2Device {
   }
 
   saveState(): DeviceState {
-    return { version: STATE_VERSION, ...saveFields(this, FIELDS) };
+    return { version: STATE_VERSION, queue: this.queue.save(), ...saveFields(this, FIELDS) };
   }
 
   loadState(state: DeviceState): void {
     checkStateVersion(this.name, state, STATE_VERSION);
     loadFields(this.name, this, state, FIELDS);
-    this.head %= QUEUE_SIZE;
-    this.count = Math.min(Math.max(0, this.count), QUEUE_SIZE);
+    this.queue.load(this.name, state.queue);
   }
 }

@@ -191,13 +191,19 @@ describe('PciIoRegion', () => {
     expect(io.read8(0xd003)).toBe(0x12);
     region.map(undefined);
     expect(io.read8(0xd003)).toBe(0xff);
-    region.map(0xc000); // an old base comes back without registering twice
+    expect(io.owner(0xc002)).toBeUndefined(); // moved away: the old ports are free for others
+    expect(io.owner(0xd003)).toBeUndefined();
+    region.map(0xc000); // an old base comes back
     expect(io.read8(0xc003)).toBe(0x12);
     io.register('other', 0xe004, { read8: () => 0 });
     expect(region.map(0xe000)).toBe(false);
     expect(region.current).toBeUndefined();
     expect(io.owner(0xe000)).toBeUndefined(); // nothing half-registered
-    expect(region.map(0xc008)).toBe(true); // overlapping an earlier base of its own
+    expect(io.owner(0xc000)).toBeUndefined(); // and the previous base was given back
+    expect(region.map(0xc008)).toBe(true);
     expect(io.read8(0xc00b)).toBe(0x12);
+    expect(io.read8(0xc003)).toBe(0xff);
+    // A 32-bit read across the window's end: the bus splits it, the part outside reads open bus.
+    expect(io.read32(0xc016)).toBe((0xffff0000 | regs[14] | (regs[15] << 8)) >>> 0);
   });
 });

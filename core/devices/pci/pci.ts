@@ -372,15 +372,12 @@ export class PciBus implements Device {
 }
 
 /**
- * The ports of an I/O BAR, which the guest may move. The handler sees offsets from the BAR's base.
- *
- * IoBus has no way to give ports back, so every base ever used stays registered under the device's name
- * and answers only while it is the current base (otherwise it behaves like an unclaimed port: reads all
- * ones, writes vanish). A base another device already holds cannot be mapped: map() returns false.
+ * The ports of an I/O BAR, which the guest may move. The handler sees offsets from the BAR's base. Moving the
+ * BAR gives the old ports back to the bus (they read as unclaimed again) and claims the new ones. A base
+ * another device already holds cannot be mapped: map() returns false and the region decodes nothing.
  */
 export class PciIoRegion {
   private base: number | undefined;
-  private readonly registered = new Set<number>();
   private readonly dispatch: Required<PortHandler>;
 
   constructor(
@@ -389,27 +386,35 @@ export class PciIoRegion {
     private readonly size: number,
     handler: PortHandler,
   ) {
-    const inside = (port: number) => this.base !== undefined && port >= this.base && port < this.base + this.size;
     const off = (port: number) => port - this.base!;
     // Widths the handler lacks are split into bytes, as the bus would.
     const r8 = (o: number) => (handler.read8 ? handler.read8(o) & 0xff : 0xff);
     const w8 = (o: number, v: number) => handler.write8?.(o, v & 0xff);
     const r16 = (o: number) => (handler.read16 ? handler.read16(o) & 0xffff : r8(o) | (r8(o + 1) << 8));
     const w16 = (o: number, v: number) => (handler.write16 ? handler.write16(o, v & 0xffff) : (w8(o, v), w8(o + 1, v >>> 8)));
+    // A wide access that starts inside the window but runs past its end is split by the bus, not here.
     this.dispatch = {
-      read8: (port) => (inside(port) ? r8(off(port)) : 0xff),
-      write8: (port, v) => (inside(port) ? w8(off(port), v) : undefined),
-      read16: (port) => (inside(port) ? r16(off(port)) : 0xffff),
-      write16: (port, v) => (inside(port) ? w16(off(port), v) : undefined),
+      read8: (port) => r8(off(port)),
+      write8: (port, v) => w8(off(port), v),
+      read16: (port) => (off(port) + 2 <= size ? r16(off(port)) : io.read8(port) | (io.read8(port + 1) << 8)),
+      write16: (port, v) => {
+        if (off(port) + 2 <= size) w16(off(port), v);
+        else {
+          io.write8(port, v);
+          io.write8(port + 1, v >>> 8);
+        }
+      },
       read32: (port) => {
-        if (!inside(port)) return 0xffffffff;
         const o = off(port);
+        if (o + 4 > size) return (this.dispatch.read16(port) | (io.read16(port + 2) << 16)) >>> 0;
         return handler.read32 ? handler.read32(o) >>> 0 : (r16(o) | (r16(o + 2) << 16)) >>> 0;
       },
       write32: (port, v) => {
-        if (!inside(port)) return;
         const o = off(port);
-        if (handler.write32) handler.write32(o, v >>> 0);
+        if (o + 4 > size) {
+          this.dispatch.write16(port, v & 0xffff);
+          io.write16(port + 2, v >>> 16);
+        } else if (handler.write32) handler.write32(o, v >>> 0);
         else {
           w16(o, v & 0xffff);
           w16(o + 2, v >>> 16);
@@ -420,28 +425,15 @@ export class PciIoRegion {
 
   /** Moves the region to `base` (undefined: decodes nothing). Use as (or from) the BAR's onMap. */
   map(base: number | undefined): boolean {
-    if (base !== undefined && !this.registered.has(base)) {
-      // Check the whole range first, so a conflict leaves no half-registered ports behind.
-      for (let port = base; port < base + this.size; port++) {
-        const owner = this.io.owner(port);
-        if (owner !== undefined && !(owner === this.name && this.ownsPort(port))) {
-          this.base = undefined;
-          return false;
-        }
-      }
-      const fresh: number[] = [];
-      for (let port = base; port < base + this.size; port++) if (!this.ownsPort(port)) fresh.push(port);
-      this.io.register(this.name, fresh, this.dispatch);
-      this.registered.add(base);
-    }
+    if (base === this.base) return true;
+    if (this.base !== undefined) this.io.unregisterRange(this.name, this.base, this.size);
+    this.base = undefined;
+    if (base === undefined) return true;
+    // Check the whole range first, so a conflict leaves no half-registered ports behind.
+    for (let port = base; port < base + this.size; port++) if (this.io.owner(port) !== undefined) return false;
+    this.io.registerRange(this.name, base, this.size, this.dispatch);
     this.base = base;
     return true;
-  }
-
-  /** Whether an earlier base of this region already registered `port` (bases may overlap). */
-  private ownsPort(port: number): boolean {
-    for (const b of this.registered) if (port >= b && port < b + this.size) return true;
-    return false;
   }
 
   /** The current base, or undefined. */

@@ -217,6 +217,13 @@ describe('Bochs VBE (DISPI) on the Vga', () => {
     io.write16(0x1ce, index);
     io.write16(0x1cf, value);
   };
+  /** XRES, YRES, BPP, then ENABLE. */
+  const mode = (io: IoBus, width: number, height: number, bpp: number, enable: number) => {
+    dispi(io, 1, width);
+    dispi(io, 2, height);
+    dispi(io, 3, bpp);
+    dispi(io, 4, enable);
+  };
   const read = (io: IoBus, index: number) => {
     io.write16(0x1ce, index);
     return io.read16(0x1cf);
@@ -228,10 +235,7 @@ describe('Bochs VBE (DISPI) on the Vga', () => {
     dispi(s.io, 4, 0x02); // GETCAPS
     expect([read(s.io, 1), read(s.io, 2), read(s.io, 3)]).toEqual([2560, 1600, 32]);
     dispi(s.io, 4, 0);
-    dispi(s.io, 1, 800);
-    dispi(s.io, 2, 600);
-    dispi(s.io, 3, 16);
-    dispi(s.io, 4, 0x41);
+    mode(s.io, 800, 600, 16, 0x41);
     expect(s.vga.displayMode()).toEqual({ text: false, width: 800, height: 600, bpp: 16 });
     expect(s.vga.screenText()).toBe('');
     s.memory.write16(0xe0000000 + (3 * 800 + 7) * 2, 0xf800); // red
@@ -250,12 +254,41 @@ describe('Bochs VBE (DISPI) on the Vga', () => {
     expect(px(out, 800, 768, 37)).toEqual([0, 0, 255, 255]);
   });
 
+  it('draws a 4 bpp mode from the VGA planes, written through the planar window at A0000h', () => {
+    const s = setup();
+    mode(s.io, 640, 480, 4, 0x01);
+    expect(s.vga.displayMode()).toEqual({ text: false, width: 640, height: 480, bpp: 4 });
+    s.seq(4, 0x06); // plain planar addressing (power-on mode 3 has odd/even)
+    s.seq(2, 0x0f);
+    s.gc(0, 14); // colour 14 through set/reset into all four planes
+    s.gc(1, 0x0f);
+    s.memory.write8(0xa0000 + 50 * 80 + 12, 0xff);
+    s.gc(1, 0);
+    s.seq(2, 0x01); // plane 0 only: colour 1 for the left half of byte 13
+    s.memory.write8(0xa0000 + 50 * 80 + 13, 0xf0);
+    const out = new Uint8ClampedArray(640 * 480 * 4);
+    const dirty = new Uint8Array(20 * 15);
+    expect(s.vga.render(out, dirty)).toEqual({ width: 640, height: 480, changed: true });
+    const color = (c: number) => [...s.vga.paletteRgb(s.vga.attributeRegister(c) & 0x3f), 255];
+    expect(color(14)).not.toEqual(BLACK);
+    expect(px(out, 640, 96, 50)).toEqual(color(14));
+    expect(px(out, 640, 103, 50)).toEqual(color(14));
+    expect(px(out, 640, 104, 50)).toEqual(color(1));
+    expect(px(out, 640, 108, 50)).toEqual(BLACK);
+    expect(px(out, 640, 96, 51)).toEqual(BLACK);
+    // Only the line's tiles are redrawn after a write; the virtual width and Y offset move the picture.
+    s.seq(2, 0x0f);
+    s.memory.write8(0xa0000 + 60 * 80, 0x80);
+    expect(s.vga.render(out, dirty).changed).toBe(true);
+    expect(Array.from(dirty.entries()).filter(([, v]) => v).map(([i]) => i)).toEqual([20]);
+    dispi(s.io, 9, 10);
+    s.vga.render(out);
+    expect(px(out, 640, 96, 40)).toEqual(color(14));
+  });
+
   it('survives a snapshot into another machine, VBE picture included', () => {
     const a = setup();
-    dispi(a.io, 1, 640);
-    dispi(a.io, 2, 480);
-    dispi(a.io, 3, 32);
-    dispi(a.io, 4, 0x41);
+    mode(a.io, 640, 480, 32, 0x41);
     a.memory.write32(0xe0000000 + (100 * 640 + 200) * 4, 0x123456);
     const state = a.vga.saveState();
     const b = setup();

@@ -43,7 +43,8 @@ export interface VgaScanSource {
   now(): number | undefined;
 }
 
-const enum Kind { Blank, Text, Planar, Cga, Vga256, Vbe }
+/** VbePlanar: a DISPI mode at 4 bpp, drawn from the VGA's four planes (VIRT_WIDTH / 8 bytes per line and plane). */
+const enum Kind { Blank, Text, Planar, Cga, Vga256, Vbe, VbePlanar }
 
 export class VgaRenderer {
   private readonly line = new Uint32Array(MAX_LINE + 64);
@@ -149,7 +150,7 @@ export class VgaRenderer {
     const c = src.crtc;
     if (src.vbe.enabled) {
       const r = src.vbe.regs;
-      this.kind = r[Dispi.BPP] === 4 ? Kind.Blank : Kind.Vbe;
+      this.kind = r[Dispi.BPP] === 4 ? Kind.VbePlanar : Kind.Vbe;
       this.width = r[Dispi.XRES];
       this.height = r[Dispi.YRES];
       return;
@@ -240,6 +241,8 @@ export class VgaRenderer {
     switch (this.kind) {
       case Kind.Vbe:
         return this.vbeLine(y, full);
+      case Kind.VbePlanar:
+        return this.vbePlanarLine(y, full);
       case Kind.Blank:
         if (!full) return -1;
         this.line.fill(0xff000000, 0, this.width);
@@ -275,10 +278,8 @@ export class VgaRenderer {
         this.textLine(ma, rowScan);
         break;
       case Kind.Planar:
-        this.planarLine(ma, andMask, orBits);
-        break;
       case Kind.Cga:
-        this.cgaLine(ma, andMask, orBits);
+        for (let i = 0, x = 0; i <= this.cols; i++, x += 8) this.planarPixels((this.address(ma + i) & andMask) | orBits, x);
         break;
       default:
         this.vga256Line(ma, andMask, orBits);
@@ -365,38 +366,52 @@ export class VgaRenderer {
     }
   }
 
-  private planarLine(ma: number, andMask: number, orBits: number): void {
+  /**
+   * The eight pixels one character clock shows from the four plane bytes at plane offset `a`, into line[x]:
+   * 4-bit planar (a bit of each plane per pixel), or with the CGA shift interleave (GC 05h bit 5: four 2-bit
+   * pixels from planes 0 and 2, then four from planes 1 and 3).
+   */
+  private planarPixels(a: number, x: number): void {
     const planes = this.src.planes;
     const line = this.line;
     const colors = this.attrColor;
-    let x = 0;
-    for (let i = 0; i <= this.cols; i++) {
-      const a = (this.address(ma + i) & andMask) | orBits;
-      const p0 = planes[a];
-      const p1 = planes[PLANE_SIZE + a];
-      const p2 = planes[2 * PLANE_SIZE + a];
-      const p3 = planes[3 * PLANE_SIZE + a];
-      for (let bit = 7; bit >= 0; bit--) {
-        line[x++] = colors[((p0 >> bit) & 1) | (((p1 >> bit) & 1) << 1) | (((p2 >> bit) & 1) << 2) | (((p3 >> bit) & 1) << 3)];
-      }
+    const p0 = planes[a];
+    const p1 = planes[PLANE_SIZE + a];
+    const p2 = planes[2 * PLANE_SIZE + a];
+    const p3 = planes[3 * PLANE_SIZE + a];
+    if (this.kind === Kind.Cga) {
+      for (let s = 6; s >= 0; s -= 2) line[x++] = colors[((p0 >> s) & 3) | (((p2 >> s) & 3) << 2)];
+      for (let s = 6; s >= 0; s -= 2) line[x++] = colors[((p1 >> s) & 3) | (((p3 >> s) & 3) << 2)];
+      return;
+    }
+    for (let bit = 7; bit >= 0; bit--) {
+      line[x++] = colors[((p0 >> bit) & 1) | (((p1 >> bit) & 1) << 1) | (((p2 >> bit) & 1) << 2) | (((p3 >> bit) & 1) << 3)];
     }
   }
 
-  /** Shift-register interleave (GC 05h bit 5): four 2-bit pixels from plane 0, then four from plane 1. */
-  private cgaLine(ma: number, andMask: number, orBits: number): void {
-    const planes = this.src.planes;
-    const line = this.line;
-    const colors = this.attrColor;
-    let x = 0;
-    for (let i = 0; i <= this.cols; i++) {
-      const a = (this.address(ma + i) & andMask) | orBits;
-      const p0 = planes[a];
-      const p1 = planes[PLANE_SIZE + a];
-      const p2 = planes[2 * PLANE_SIZE + a];
-      const p3 = planes[3 * PLANE_SIZE + a];
-      for (let s = 6; s >= 0; s -= 2) line[x++] = colors[((p0 >> s) & 3) | (((p2 >> s) & 3) << 2)];
-      for (let s = 6; s >= 0; s -= 2) line[x++] = colors[((p1 >> s) & 3) | (((p3 >> s) & 3) << 2)];
+  /**
+   * A 4-bpp DISPI line: the guest draws through the VGA's planar window (Vga.write8), so the picture is in the
+   * planes, VIRT_WIDTH / 8 bytes per line, linear (no CRTC addressing), through the attribute palette. The planes
+   * hold 64 KiB each: modes up to 800×600 fit; lines past the planes' end show black.
+   */
+  private vbePlanarLine(y: number, full: boolean): number {
+    const r = this.src.vbe.regs;
+    const stride = r[Dispi.VIRT_WIDTH] >> 3;
+    const start = (y + r[Dispi.Y_OFFSET]) * stride + (r[Dispi.X_OFFSET] >> 3);
+    const bytes = (this.width + 7) >> 3;
+    const end = start + bytes;
+    if (!full) {
+      const dirty = this.src.frameDirty;
+      let hit = false;
+      for (let block = start >> DIRTY_SHIFT; block <= (end - 1) >> DIRTY_SHIFT && block < dirty.length; block++) hit ||= dirty[block] === 1;
+      if (!hit) return -1;
     }
+    if (end > PLANE_SIZE) {
+      this.line.fill(0xff000000, 0, this.width);
+      return 0;
+    }
+    for (let i = 0; i < bytes; i++) this.planarPixels(start + i, i * 8);
+    return r[Dispi.X_OFFSET] & 7;
   }
 
   /** 256 colours: each character clock shows the byte of each plane at its address, plane 0 first. */

@@ -40,12 +40,10 @@ export class BochsVbe implements MmioHandler {
   readonly regs = new Uint16Array(16);
   index = 0;
   /** The LFB's current physical base, or undefined while unmapped. */
-  lfbBase: number | undefined = VBE_DEFAULT_LFB;
+  lfbBase: number | undefined;
   /** Called when ENABLE, the geometry or the offsets change (the picture must be redrawn). */
   onDisplayChange: () => void = () => {};
   private readonly memory: PhysicalMemory;
-  /** Pages of the physical address space this handler has been mapped at (mappings are never taken back). */
-  private readonly mappedPages = new Set<number>();
 
   constructor(options: { io: IoBus; memory: PhysicalMemory }) {
     this.memory = options.memory;
@@ -75,6 +73,11 @@ export class BochsVbe implements MmioHandler {
 
   get dac8(): boolean {
     return (this.regs[Dispi.ENABLE] & DispiEnable.DAC_8BIT) !== 0;
+  }
+
+  /** A 4-bpp mode: the picture lives in the VGA's planes and the A0000h window is the VGA's planar one. */
+  get planar(): boolean {
+    return this.enabled && this.regs[Dispi.BPP] === 4;
   }
 
   /** Bytes per scanline of the virtual screen. */
@@ -171,21 +174,20 @@ export class BochsVbe implements MmioHandler {
   // ---- the linear framebuffer ----
 
   /**
-   * Maps the LFB at `base` (PCI BAR0 moved) or unmaps it (undefined). PhysicalMemory cannot unmap a window, so
-   * every page this handler was ever mapped at stays routed here, and pages outside the current base read as
-   * open bus (FFh) and drop writes, which is what the guest sees on hardware too.
+   * Maps the LFB at `base` (PCI BAR0 moved) or unmaps it (undefined). The old window is given back to the
+   * memory bus. If another device holds part of the new window, the LFB stays unmapped (the BIOS should not
+   * place it so; the guest sees open bus there, as on hardware with a conflicting BAR).
    */
   mapLfb(base: number | undefined): void {
-    this.lfbBase = base;
+    if (base === this.lfbBase) return;
+    if (this.lfbBase !== undefined) this.memory.unmapMmio(this.lfbBase, VBE_VRAM_SIZE, this);
+    this.lfbBase = undefined;
     if (base === undefined) return;
-    for (let page = base >>> PAGE_SHIFT; page < (base + VBE_VRAM_SIZE) / (1 << PAGE_SHIFT); page++) {
-      if (this.mappedPages.has(page)) continue;
-      try {
-        this.memory.mapMmio(page << PAGE_SHIFT, 1 << PAGE_SHIFT, this);
-        this.mappedPages.add(page);
-      } catch {
-        // Another device owns this page: the LFB is not reachable there (the BIOS should not place it so).
-      }
+    try {
+      this.memory.mapMmio(base, VBE_VRAM_SIZE, this);
+      this.lfbBase = base;
+    } catch {
+      // A conflict: mapMmio mapped nothing, the LFB is unreachable until the BAR moves again.
     }
   }
 

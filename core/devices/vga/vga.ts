@@ -343,13 +343,14 @@ export class Vga implements Device, MmioHandler, VgaScanSource {
 
   /** The plane offset of a CPU address, or -1 outside the selected window. */
   private windowOffset(addr: number): number {
-    const w = WINDOWS[(this.gc[GC_MISC] >> 2) & 3];
+    // A 4-bpp DISPI mode draws through the planar logic, always at A0000h-AFFFFh.
+    const w = WINDOWS[this.vbe.planar ? 1 : (this.gc[GC_MISC] >> 2) & 3];
     const offset = addr - w.start;
     return offset >= 0 && offset < w.size ? offset : -1;
   }
 
   read8(addr: number): number {
-    if (this.vbe.enabled) return addr < 0xb0000 ? this.vbe.bankRead(addr - 0xa0000) : 0xff;
+    if (this.vbe.enabled && !this.vbe.planar) return addr < 0xb0000 ? this.vbe.bankRead(addr - 0xa0000) : 0xff;
     const offset = this.windowOffset(addr);
     if (offset < 0) return 0xff;
     const planes = this.planes;
@@ -382,7 +383,7 @@ export class Vga implements Device, MmioHandler, VgaScanSource {
   }
 
   write8(addr: number, value: number): void {
-    if (this.vbe.enabled) {
+    if (this.vbe.enabled && !this.vbe.planar) {
       if (addr < 0xb0000) this.vbe.bankWrite(addr - 0xa0000, value);
       this.changeCount++;
       return;
