@@ -5,11 +5,15 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { GuestImages } from '../images/guest.js';
 
-/** The CLI to run (CO86_CLI overrides it, e.g. to try a build with local changes). */
-const CLI = process.env.CO86_CLI ?? join(import.meta.dirname, 'co86.mjs');
+/**
+ * The CLI to run (CO86_CLI overrides it, e.g. to try a build with local changes). This file runs from cli/ under
+ * Vitest and from the bundle in .cache/ under `co86 bench` (scripts/bundle.mjs).
+ */
+const HERE = import.meta.dirname;
+const CLI = process.env.CO86_CLI ?? join(HERE, basename(HERE) === '.cache' ? '../cli' : '.', 'co86.mjs');
 /** CO86_NET_LOG=DIR: each guest's console also goes to DIR/guest-LABEL.log as it arrives (to watch a long run). */
 const LOG_DIR = process.env.CO86_NET_LOG;
 /** `cryptomgr.notests` skips minutes of kernel crypto self-tests (see cli/linux.test.ts). */
@@ -37,8 +41,13 @@ export class NetGuest {
     url: string,
     mac: string,
     timeoutS: number,
+    /**
+     * Tests use the deterministic clock (a halted guest skips ahead to its next timer). Throughput figures use the
+     * real-time clock, as the app does: a guest waiting for the other's ACK must not see its TCP timers run ahead.
+     */
+    clock: 'deterministic' | 'realtime' = 'deterministic',
   ) {
-    const args = ['boot', '--kernel', images.kernel, '--initrd', images.initrd, '--append', APPEND, '--clock', 'deterministic'];
+    const args = ['boot', '--kernel', images.kernel, '--initrd', images.initrd, '--append', APPEND, '--clock', clock];
     this.child = spawn(process.execPath, [CLI, ...args, '--net', url, '--mac', mac, '--timeout', String(timeoutS)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const log = LOG_DIR ? join(LOG_DIR, `guest-${label}.log`) : undefined;
     if (log) writeFileSync(log, '');

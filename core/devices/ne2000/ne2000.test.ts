@@ -359,8 +359,11 @@ describe('NE2000 on PCI (RTL8029)', () => {
     setConfig(0x10, 0xc100);
     expect(io.read8(0xc00a)).toBe(0xff);
     expect(io.read8(0xc10a)).toBe(0x50);
+    // The old window is free again: nobody owns it, and another device may take it.
+    expect(io.owner(0xc00a)).toBeUndefined();
     setConfig(0x04, 0);
     expect(io.read8(0xc10a)).toBe(0xff);
+    expect(io.owner(0xc10a)).toBeUndefined();
   });
 });
 

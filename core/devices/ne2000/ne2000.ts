@@ -8,7 +8,7 @@
  */
 import { checkStateVersion, type Device, type DeviceState, type IrqLine } from '../../device.js';
 import type { IoBus, PortHandler } from '../../io.js';
-import { PciConfigSpace, type PciFunction } from '../pci/pci.js';
+import { PciConfigSpace, PciIoRegion, type PciFunction } from '../pci/pci.js';
 import { Dp8390 } from './dp8390.js';
 
 const STATE_VERSION = 1;
@@ -33,41 +33,40 @@ class Ne2000Card {
     this.chip = new Dp8390({ mac: options.mac, irq: options.irq, name: options.name ?? 'ne2000', rtl8029, onFrame: options.onFrame });
   }
 
-  /** Port handlers for the window at `base`; `active()` says whether the window still decodes there. */
-  handler(base: number, active: () => boolean): PortHandler {
+  /**
+   * Handlers for the card's 32-port window, called with offsets into it (the PciIoRegion contract): the
+   * registers, the data port (decoded 10h–17h, also as words and dwords) and the reset port (18h–1Fh).
+   */
+  handler(): PortHandler {
     const chip = this.chip;
-    const read8 = (port: number): number => {
-      if (!active()) return 0xff;
-      const offset = (port - base) & 0x1f;
+    const read8 = (offset: number): number => {
       if (offset < DATA_PORT) return chip.readRegister(offset);
       if (offset < RESET_PORT) return chip.readData8();
       chip.reset();
       return 0;
     };
-    const write8 = (port: number, value: number): void => {
-      if (!active()) return;
-      const offset = (port - base) & 0x1f;
+    const write8 = (offset: number, value: number): void => {
       if (offset < DATA_PORT) chip.writeRegister(offset, value);
       else if (offset < RESET_PORT) chip.writeData8(value);
       else chip.reset();
     };
-    const isData = (port: number) => ((port - base) & 0x18) === DATA_PORT;
+    const isData = (offset: number) => (offset & 0x18) === DATA_PORT;
     return {
       read8,
       write8,
-      read16: (port) => (active() && isData(port) ? chip.readData16() : read8(port) | (read8(port + 1) << 8)),
-      write16: (port, value) => {
-        if (active() && isData(port)) return chip.writeData16(value);
-        write8(port, value & 0xff);
-        write8(port + 1, value >> 8);
+      read16: (offset) => (isData(offset) ? chip.readData16() : read8(offset) | (read8(offset + 1) << 8)),
+      write16: (offset, value) => {
+        if (isData(offset)) return chip.writeData16(value);
+        write8(offset, value & 0xff);
+        write8(offset + 1, value >> 8);
       },
-      read32: (port) => {
-        if (active() && isData(port)) return chip.readData32();
-        return (read8(port) | (read8(port + 1) << 8) | (read8(port + 2) << 16) | (read8(port + 3) << 24)) >>> 0;
+      read32: (offset) => {
+        if (isData(offset)) return chip.readData32();
+        return (read8(offset) | (read8(offset + 1) << 8) | (read8(offset + 2) << 16) | (read8(offset + 3) << 24)) >>> 0;
       },
-      write32: (port, value) => {
-        if (active() && isData(port)) return chip.writeData32(value);
-        for (let i = 0; i < 4; i++) write8(port + i, value >>> (8 * i));
+      write32: (offset, value) => {
+        if (isData(offset)) return chip.writeData32(value);
+        for (let i = 0; i < 4; i++) write8(offset + i, value >>> (8 * i));
       },
     };
   }
@@ -118,7 +117,10 @@ export class Ne2000Isa extends Ne2000Base {
   constructor(options: Ne2000Options & { io: IoBus; base?: number }) {
     super(options, false);
     this.base = options.base ?? NE2000_ISA_BASE;
-    options.io.registerRange(this.name, this.base, NE2000_PORTS, this.card.handler(this.base, () => true));
+    // A fixed window: the same relocatable I/O region the PCI card uses, mapped once (a conflict throws).
+    if (!new PciIoRegion(options.io, this.name, NE2000_PORTS, this.card.handler()).map(this.base)) {
+      throw new Error(`${this.name}: ports ${this.base.toString(16)}h-${(this.base + NE2000_PORTS - 1).toString(16)}h are taken by ${options.io.owner(this.base) ?? 'another device'}`);
+    }
   }
 }
 
@@ -128,15 +130,15 @@ export class Ne2000Isa extends Ne2000Base {
  */
 export class Ne2000Pci extends Ne2000Base implements PciFunction {
   readonly config: PciConfigSpace;
-  private ioBase: number | undefined;
-  /** Bases the window has been registered at (the IoBus cannot unregister: stale ones decode nothing). */
-  private readonly registered = new Set<number>();
+  /** BAR0's window: it answers only where the BAR currently points. */
+  private readonly ports: PciIoRegion;
 
   /** `irq` is the INTA line PciBus.attach returns; attach the card before the guest runs. */
   constructor(options: Omit<Ne2000Options, 'irq'> & { io: IoBus }) {
     let line: IrqLine = () => {};
     super({ ...options, irq: (level) => line(level) }, true);
-    const io = options.io;
+    const ports = new PciIoRegion(options.io, this.name, NE2000_PORTS, this.card.handler());
+    this.ports = ports;
     this.config = new PciConfigSpace({
       vendorId: 0x10ec,
       deviceId: 0x8029,
@@ -148,12 +150,7 @@ export class Ne2000Pci extends Ne2000Base implements PciFunction {
         {
           kind: 'io',
           size: NE2000_PORTS,
-          onMap: (base) => {
-            this.ioBase = base;
-            if (base === undefined || this.registered.has(base)) return;
-            this.registered.add(base);
-            io.registerRange(this.name, base, NE2000_PORTS, this.card.handler(base, () => this.ioBase === base));
-          },
+          onMap: (base) => ports.map(base),
         },
       ],
     });
@@ -167,6 +164,6 @@ export class Ne2000Pci extends Ne2000Base implements PciFunction {
 
   /** Where BAR0 currently decodes, or undefined. */
   get portBase(): number | undefined {
-    return this.ioBase;
+    return this.ports.current;
   }
 }
