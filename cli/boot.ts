@@ -59,6 +59,8 @@ export async function boot(argv: string[]): Promise<number> {
     hardDisks: [hda ? await openDisk(hda, 'hard disk image', true) : undefined],
     cdroms: [cdrom ? await openDisk(cdrom, 'CD-ROM image', false) : undefined],
     nic: mac ? { mac } : undefined,
+    // --no-jit forces the interpreter; otherwise the core's default (core/jit JIT_DEFAULT) or CO86_JIT=1.
+    jit: args.flags.has('no-jit') ? false : process.env.CO86_JIT === '1' ? true : undefined,
   });
   if (mac) process.stderr.write(`co86: NE2000 (PCI RTL8029) with MAC ${formatMac(mac)}${netUrl ? ` on ${netUrl}` : ', no cable'}\n`);
   const net = netUrl !== undefined ? connectNodeNet(machine, netUrl, (line) => process.stderr.write(`co86: ${line}\n`)) : undefined;

@@ -14,6 +14,7 @@ import type { Firmware, FirmwareHost } from './firmware.js';
 import { IoBus } from './io.js';
 import { Layout } from './layout.js';
 import { PhysicalMemory } from './memory.js';
+import { Jit, JIT_DEFAULT } from './jit/index.js';
 
 export interface MachineConfig {
   /** Guest RAM in MiB (default 16). */
@@ -31,6 +32,8 @@ export interface MachineConfig {
   epochMs?: number;
   /** An NE2000 network card: the PCI RTL8029 at slot 3 (default) or the ISA card at 300h/IRQ 9; MAC random by default. */
   nic?: { mac?: string | Uint8Array; bus?: 'pci' | 'isa' };
+  /** Compile hot 32-bit code to WebAssembly (core/jit); default JIT_DEFAULT (on). */
+  jit?: boolean;
 }
 
 const A20_ON = 0xffffffff;
@@ -69,6 +72,8 @@ export class Machine {
   readonly ide: PiixIde;
   /** The network card, when the config asks for one (docs/BOARD.md). */
   readonly nic: Ne2000Pci | Ne2000Isa | undefined = undefined;
+  /** The JIT when enabled (config.jit); its counters are `jit.stats`. */
+  readonly jit: Jit | undefined = undefined;
   readonly firmware: Firmware;
   readonly floppies: (BlockDevice | undefined)[];
   readonly hardDisks: (BlockDevice | undefined)[];
@@ -137,6 +142,10 @@ export class Machine {
     });
     // A moved PCI BAR changes the physical map; the TLB may hold direct RAM translations for those pages.
     memory.onMapChange = () => this.cpu.flushAllTranslations();
+    if (config.jit ?? JIT_DEFAULT) {
+      this.jit = new Jit(memory);
+      this.cpu.blockRunner = this.jit;
+    }
     this.pic = new Pic8259Pair({ io });
     this.pic.onIntr = (level) => this.cpu.setIntr(level);
     this.pit = new Pit8254({ io, clock, irq: this.pic.line(0) });
@@ -296,6 +305,7 @@ export class Machine {
   private applyReset(): void {
     const reason = this.resetPending!;
     this.reset();
+    this.jit?.invalidateAll(); // the loader may write the kernel again behind the CPU
     this.onReset?.(reason);
   }
 
@@ -378,6 +388,7 @@ export class Machine {
   private applySnapshot(snapshot: MachineSnapshot): void {
     this.memory.u8.set(snapshot.cpu, 0);
     this.memory.u8.set(snapshot.ram, Layout.RAM);
+    this.jit?.invalidateAll();
     for (const device of this.devices) device.loadState(snapshot.devices[device.name]);
     this.nextDeadline = 0;
   }

@@ -232,9 +232,26 @@ export class PhysicalMemory {
     this.write16(addr + 2, value >>> 16);
   }
 
-  /** Bulk copy into guest memory (loaders, BIOS services, DMA). Honours page kinds byte by byte at the edges. */
+  /**
+   * Bulk copy into guest memory (loaders, BIOS services, bus-master DMA), a page at a time: RAM pages in one
+   * copy (telling the JIT first when the page holds compiled code), ROM and unmapped pages ignore the write,
+   * MMIO pages get it byte by byte.
+   */
   writeBytes(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.write8(addr + i, bytes[i]);
+    addr >>>= 0;
+    for (let done = 0; done < bytes.length; ) {
+      const page = addr >>> PAGE_SHIFT;
+      const chunk = Math.min(bytes.length - done, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+      const kind = this.pageKind[page];
+      if (kind === PageKind.Ram) {
+        if (this.codePages !== undefined && this.codePages[page] !== 0) this.onCodeWrite!(addr);
+        this.u8.set(bytes.subarray(done, done + chunk), Layout.RAM + addr);
+      } else if (kind === PageKind.Mmio) {
+        for (let i = 0; i < chunk; i++) this.mmio[page]!.write8(addr + i, bytes[done + i]);
+      }
+      addr = (addr + chunk) >>> 0;
+      done += chunk;
+    }
   }
 
   readBytes(addr: number, length: number): Uint8Array {

@@ -164,6 +164,9 @@ describe('the app in Chromium: the default VM (the Debian guest)', () => {
     async () => {
       await screenMatches(page, /BOOT-OK/, LINUX_BOOT_MS);
       expect(await page.evaluate(() => window.co86.state())).toMatchObject({ running: true, role: 'host' });
+      // The JIT runs in the Worker too: binaryen loaded there, and the kernel's hot code ran compiled.
+      await page.waitForFunction(() => (window.co86.state().jit?.instructions ?? 0) > 1e6, undefined, { timeout: 10_000 });
+      expect(await page.evaluate(() => window.co86.state().jit)).toMatchObject({ failures: 0 });
     },
     LINUX_BOOT_MS + 10_000,
   );

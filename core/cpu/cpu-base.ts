@@ -134,6 +134,8 @@ export class CpuBase implements FlagState {
   readonly segLo = new Float64Array(6);
   readonly segHiR = new Float64Array(6);
   readonly segHiW = new Float64Array(6);
+  /** Advanced whenever a segment's bounds are recomputed (the JIT re-checks for flat segments then). */
+  segGen = 0;
   /** Instruction-fetch window: IPs in [fetchLo, fetchHi) read u8[ip + fetchDelta] directly. */
   fetchLo = 1;
   fetchHi = 0;
@@ -301,6 +303,7 @@ export class CpuBase implements FlagState {
     this.segLo[seg] = lo;
     this.segHiR[seg] = hiR;
     this.segHiW[seg] = hiW;
+    this.segGen++;
   }
 
   /** Puts the prefix fields back to their defaults (after a prefixed instruction, or a fault). */

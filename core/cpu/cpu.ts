@@ -53,12 +53,30 @@ const SETTABLE_FLAGS = 0x7fd5;
 /** More prefixes than fit in the 15-byte instruction limit: #GP. */
 const MAX_PREFIXES = 14;
 
+/**
+ * The JIT's entry (core/jit): runs compiled code at the CPU's EIP within `budget` instructions and returns
+ * how many retired (0: nothing ran). The run loop calls it only at block starts and with nothing pending.
+ */
+export interface BlockRunner {
+  enter(c: CpuBase, budget: number): number;
+}
+
+/** One-byte opcodes that may transfer control (Jcc, LOOP/JCXZ, CALL, JMP, RET, INT, IRET, group 5): a block starts after them. */
+const TRANSFERS = new Uint8Array(256);
+for (const b of [0x9a, 0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xff]) TRANSFERS[b] = 1;
+TRANSFERS.fill(1, 0x70, 0x80);
+TRANSFERS.fill(1, 0xe0, 0xec);
+
 export class Cpu extends CpuBase implements CpuAccess {
   private readonly entries: Handler[];
   private readonly modrmTable: Uint8Array;
   private readonly lockable: Uint8Array;
   /** The dispatch tables (for tests and tools). */
   readonly dispatch: Dispatch;
+  /** The JIT, when the machine enables one (core/jit); undefined: the interpreter alone. */
+  blockRunner: BlockRunner | undefined = undefined;
+  /** The next instruction may start a block (after a control transfer, a compiled block, an interrupt, a fault). */
+  private atBlockStart = true;
 
   constructor(opts: CpuOptions) {
     super(opts.memory, opts.io);
@@ -156,7 +174,9 @@ export class Cpu extends CpuBase implements CpuAccess {
    */
   run(maxInstructions: number): number {
     const st = this.st;
+    const jit = this.blockRunner;
     this.syncIn();
+    this.atBlockStart = true;
     this.stopRequested = false;
     this.trapPending = false;
     this.sliceRetired = 0;
@@ -168,6 +188,7 @@ export class Cpu extends CpuBase implements CpuAccess {
           // One field says whether anything but the next instruction needs looking at: an interrupt
           // request, single-stepping, or a stop (HLT, a pending firmware trap, requestStop()).
           if (this.attention !== 0) {
+            this.atBlockStart = true;
             if (this.stopRequested) {
               // HLT with an interrupt already waiting: take it now instead of returning.
               if (st[S_HALTED] === 0 || this.trapPending || !this.interruptReady()) break;
@@ -183,7 +204,16 @@ export class Cpu extends CpuBase implements CpuAccess {
               continue;
             }
           }
-          this.step();
+          if (jit !== undefined) {
+            if (this.atBlockStart && this.attention === 0) {
+              const n = jit.enter(this, maxInstructions - this.sliceRetired);
+              if (n !== 0) {
+                if ((this.sliceRetired += n) >= maxInstructions) break;
+                continue;
+              }
+            }
+            this.atBlockStart = this.stepTransfer();
+          } else this.step();
           if (++this.sliceRetired >= maxInstructions) break;
         }
         break;
@@ -195,6 +225,7 @@ export class Cpu extends CpuBase implements CpuAccess {
         }
         this.clearPrefixes();
         this.pendingDebug = 0;
+        this.atBlockStart = true;
         // A fault: the instruction restarts (its own EIP on the stack), counted as executed.
         this.sliceRetired++;
         this.exception(this.fault.vector, this.startIpWrapped(), this.fault.code);
@@ -284,6 +315,19 @@ export class Cpu extends CpuBase implements CpuAccess {
     const b = this.fetch8();
     if (b === 0x0f) this.entries[0x100 | this.fetch8() | this.sizeBits](this);
     else this.entries[b | this.sizeBits](this);
+  }
+
+  /** step() for the JIT's loop: also says whether the instruction may have transferred control. */
+  private stepTransfer(): boolean {
+    this.startIp = this.ip;
+    const b = this.fetch8();
+    if (b === 0x0f) {
+      const b2 = this.fetch8();
+      this.entries[0x100 | b2 | this.sizeBits](this);
+      return (b2 & 0xf0) === 0x80 || b2 === 0x34 || b2 === 0x35;
+    }
+    this.entries[b | this.sizeBits](this);
+    return TRANSFERS[b] !== 0;
   }
 
   private stepPrefixed(first: number): void {

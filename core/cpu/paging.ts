@@ -162,7 +162,9 @@ function fill(c: CpuBase, lin: number, write: boolean, user: boolean): number {
   const kind = c.pageKind[e >>> 12];
   let fast = 0;
   if (kind <= ROM_KIND) fast = (e & (P_RS | P_RU)) << 4;
-  if (kind === RAM_KIND) fast |= (e & (P_WS | P_WU)) << 4;
+  // Pages holding JIT code (core/jit) are written through the slow path, which invalidates their blocks.
+  const code = c.memory.codePages;
+  if (kind === RAM_KIND && (code === undefined || code[e >>> 12] === 0)) fast |= (e & (P_WS | P_WU)) << 4;
   if (c.dataBreakpoints !== 0 && breakpointInPage(c, page)) fast = 0;
   e |= fast;
   const tlb = c.tlb;

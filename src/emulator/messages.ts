@@ -69,6 +69,8 @@ export interface StatusUpdate {
   diskBytes: number;
   /** The network cable, when the VM has one. */
   net?: { room: string; status: string; framesIn: number; framesOut: number; dropped: number };
+  /** The JIT (core/jit), when the machine has one: blocks compiled, instructions they ran, modules that failed. */
+  jit?: { blocksCompiled: number; instructions: number; failures: number };
 }
 
 export type FromWorker =

@@ -155,6 +155,7 @@ function run(s: Session): void {
           framesOut: s.net.counters.framesOut,
           dropped: s.net.counters.framesDropped,
         },
+        jit: machine.jit && { blocksCompiled: machine.jit.stats.blocksCompiled, instructions: machine.jit.stats.instructions, failures: machine.jit.stats.failures },
       });
       lastStatus = now;
       lastInstructions = instructions;

@@ -78,6 +78,7 @@ function HostApp() {
           peers: shared.current?.state().participants ?? 0,
           phase: s?.phase ?? 'loading',
           error: latest.current.error,
+          jit: s?.jit,
         },
       };
     });

@@ -15,6 +15,8 @@ export interface Co86State {
   phase: string;
   /** The last error shown to the user, if any. */
   error?: string;
+  /** The JIT's counters (host only; undefined on guests and before the first status). */
+  jit?: { blocksCompiled: number; instructions: number; failures: number };
 }
 
 /** A text screen: cells are char | attribute << 8, row-major; the cursor as the CRTC sets it. */

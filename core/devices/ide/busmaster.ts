@@ -138,16 +138,9 @@ export class BusMasterChannel {
     this.prdNext = (at + 8) >>> 0;
   }
 
+  /** Device → memory through PhysicalMemory.writeBytes, which also tells the JIT about pages holding compiled code. */
   private toMemory(address: number, buf: Uint8Array, from: number, n: number): void {
-    const m = this.memory;
-    while (n > 0) {
-      const chunk = Math.min(n, 0x1000 - (address & 0xfff));
-      if (m.pageKind[address >>> 12] === PageKind.Ram) m.u8.set(buf.subarray(from, from + chunk), Layout.RAM + address);
-      else for (let i = 0; i < chunk; i++) m.write8(address + i, buf[from + i]);
-      address = (address + chunk) >>> 0;
-      from += chunk;
-      n -= chunk;
-    }
+    this.memory.writeBytes(address, buf.subarray(from, from + n));
   }
 
   private fromMemory(address: number, buf: Uint8Array, to: number, n: number): void {
