@@ -3,7 +3,7 @@ import { ensureGuestImages, type GuestImages } from '../images/guest.js';
 import { startRelay, type RunningRelay } from '../relay/index.js';
 import { NetGuest, tcpTransfer } from './guest-net.js';
 
-/** Each guest boots in ~100 s of CPU; three at once on two cores take ~5 min, much longer on a loaded machine. */
+/** Three guests boot and lease in under a minute on two quiet cores with the JIT; much longer on a loaded machine or with --no-jit. */
 const RUN_TIMEOUT_S = 1800;
 
 /**
