@@ -34,6 +34,17 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, number>>> = {
   'linux-boot': async () => (await import('./bench-linux.js')).benchLinuxBoot(),
   /** Two Debian guests on one relay room: 1 MiB over TCP with busybox nc, median of 3 transfers (minutes per run). */
   'guest-tcp': async () => (await import('./bench-guest-tcp.js')).benchGuestTcp(),
+  /** The first 500 M instructions of the Linux boot (the in-kernel decompressor), interpreter then JIT, per CPU-second. */
+  'jit-window': async () => {
+    const { benchJitWindow } = await import('./bench-jit.js');
+    const interpreter = await benchJitWindow(500e6, false);
+    const jit = await benchJitWindow(500e6, true);
+    return {
+      interpreterMipsPerCpuSecond: interpreter.mipsPerCpuSecond,
+      jitMipsPerCpuSecond: jit.mipsPerCpuSecond,
+      speedup: jit.mipsPerCpuSecond / interpreter.mipsPerCpuSecond,
+    };
+  },
 };
 
 function interpreterRun(run: (seconds: number) => BenchResult): Record<string, number> {
