@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBlockDevice, assemble } from '../core/index.js';
 import { parseBootRecord, parseCatalog } from './eltorito.js';
-import { PRINT_ROUTINES, bootSector, image, testMachine } from './test-support.js';
+import { PRINT_ROUTINES, REAL_MODE_PROLOGUE, bootSector, image, testMachine } from './test-support.js';
 
 const SECTOR = 2048;
 const CATALOG = 19;
@@ -50,14 +50,8 @@ function iso(opts: { media: number; image: Uint8Array; loadSegment?: number; sec
 function noEmulationImage(code: string): Uint8Array {
   return assemble(`org 0x7c00
         jmp 0x0000:start
-start:  cli
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7c00
-        sti
-        cld
+start:
+${REAL_MODE_PROLOGUE}
 ${code}
 ${PRINT_ROUTINES}
         times 1536 - ($ - $$) db 0

@@ -91,9 +91,8 @@ gdt_desc:
         dw 15
         dd gdt`;
 
-/** A 512-byte boot sector: `code` at 0000:7C00 (DS=ES=0 set up first), the print routines, 55AA. */
-export function bootSector(code: string): Uint8Array {
-  const src = `org 0x7c00
+/** What every test boot image does first: DS = ES = SS = 0, the stack below 7C00h, interrupts on, DF clear. */
+export const REAL_MODE_PROLOGUE = `
         cli
         xor ax, ax
         mov ds, ax
@@ -101,7 +100,12 @@ export function bootSector(code: string): Uint8Array {
         mov ss, ax
         mov sp, 0x7c00
         sti
-        cld
+        cld`;
+
+/** A 512-byte boot sector: `code` at 0000:7C00 (DS=ES=0 set up first), the print routines, 55AA. */
+export function bootSector(code: string): Uint8Array {
+  const src = `org 0x7c00
+${REAL_MODE_PROLOGUE}
 ${code}
 ${PRINT_ROUTINES}
         times 510 - ($ - $$) db 0
